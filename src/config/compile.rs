@@ -1,0 +1,373 @@
+//! The compile step: turns a parsed rule file into a checked `Rule`.
+
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use toml::Spanned;
+
+use super::rule_file::RuleFile;
+use super::RuleError;
+
+/// A kind of unsynchronized state that a rule looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateKind {
+    /// A `RefCell<T>` field: not `Sync`, so the double cannot be shared between threads at all.
+    RefCell,
+    /// An atomic field that a method loads and later stores: each access is atomic, but an update
+    /// made of the two can lose a concurrent write.
+    AtomicTwoStep,
+}
+
+impl StateKind {
+    const NAMES: &'static [(&'static str, StateKind)] = &[
+        ("RefCell", StateKind::RefCell),
+        ("atomic-two-step", StateKind::AtomicTwoStep),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, kind)| *kind == self)
+            .map(|(name, _)| *name)
+            .unwrap_or_default()
+    }
+
+    /// Words that occur in every file holding state of this kind; the prefilter looks for them.
+    pub fn trigger_words(self) -> &'static [&'static str] {
+        match self {
+            StateKind::RefCell => &["RefCell"],
+            StateKind::AtomicTwoStep => &["Atomic"],
+        }
+    }
+
+    /// The strategy that can fix this kind of state.
+    fn strategy(self) -> Strategy {
+        match self {
+            StateKind::RefCell => Strategy::Wrap,
+            StateKind::AtomicTwoStep => Strategy::Guard,
+        }
+    }
+}
+
+/// How a fix synchronizes the state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Replace each cell with a `Mutex` and lock it where the cell was borrowed.
+    Wrap,
+    /// Add a `Mutex<()>` field and lock it at the start of each method that touches the state.
+    Guard,
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Wrap => "wrap",
+            Strategy::Guard => "guard",
+        }
+    }
+}
+
+/// The expression that takes a lock, written after `.`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockPolicy {
+    /// `lock().unwrap()`: a panic in another thread while it held the lock fails the test too.
+    Unwrap,
+    /// `lock().unwrap_or_else(PoisonError::into_inner)`: keep going after such a panic.
+    IgnorePoison,
+}
+
+impl LockPolicy {
+    pub fn lock_call(self) -> &'static str {
+        match self {
+            LockPolicy::Unwrap => "lock().unwrap()",
+            LockPolicy::IgnorePoison => "lock().unwrap_or_else(std::sync::PoisonError::into_inner)",
+        }
+    }
+}
+
+/// A checked rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// The file name without `.toml`; it names the bad pattern.
+    pub id: String,
+    pub summary: String,
+    pub description: String,
+    pub enabled: bool,
+    pub name_patterns: Vec<String>,
+    names: GlobSet,
+    paths: Option<GlobSet>,
+    exclude_paths: GlobSet,
+    pub any_name_with_unsafe_sync: bool,
+    pub state_kinds: Vec<StateKind>,
+    pub strategy: Strategy,
+    /// Name of the `Mutex<()>` field that the guard strategy adds.
+    pub guard_field: String,
+    /// Name of the variable that holds the guard in each method.
+    pub guard_binding: String,
+    pub lock: LockPolicy,
+    /// The rule's example: `(before, after)`.
+    pub example: Option<(String, String)>,
+}
+
+impl Rule {
+    pub fn matches_name(&self, struct_name: &str) -> bool {
+        self.names.is_match(struct_name)
+    }
+
+    /// Whether the rule looks at the file at `path`, written with `/` separators.
+    pub fn matches_path(&self, path: &str) -> bool {
+        let path = path.strip_prefix("./").unwrap_or(path);
+        let included = self.paths.as_ref().is_none_or(|paths| paths.is_match(path));
+        included && !self.exclude_paths.is_match(path)
+    }
+}
+
+pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError> {
+    let error_at = |span: Option<std::ops::Range<usize>>, message: String| RuleError {
+        file: file.to_path_buf(),
+        position: span.map(|span| line_column(text, span.start)),
+        message,
+    };
+
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(error_at(
+            None,
+            format!("invalid rule id `{id}`: rename the file to lowercase words joined by `-`, such as `refcell-in-shared-double.toml`"),
+        ));
+    }
+    let raw: RuleFile = toml::from_str(text).map_err(|err| {
+        let message = err.message().to_string();
+        error_at(err.span(), message)
+    })?;
+
+    let names = compile_globs(&raw.structs.names, "structs.names", false, &error_at)?;
+    let paths = if raw.structs.paths.is_empty() {
+        None
+    } else {
+        Some(compile_globs(&raw.structs.paths, "structs.paths", true, &error_at)?)
+    };
+    let exclude_paths = compile_globs(&raw.structs.exclude_paths, "structs.exclude_paths", true, &error_at)?;
+    if raw.structs.names.is_empty() && !raw.structs.any_name_with_unsafe_sync {
+        return Err(error_at(
+            None,
+            "key `structs.names` is empty and `structs.any_name_with_unsafe_sync` is false, so the rule matches nothing: add a name glob such as \"Mock*\"".to_string(),
+        ));
+    }
+
+    let strategy = parse_choice(
+        &raw.fix.strategy,
+        "fix.strategy",
+        &[("wrap", Strategy::Wrap), ("guard", Strategy::Guard)],
+        &error_at,
+    )?;
+    if raw.state.kinds.is_empty() {
+        return Err(error_at(
+            None,
+            "key `state.kinds` is empty: list at least one kind, such as \"RefCell\"".to_string(),
+        ));
+    }
+    let mut state_kinds = Vec::new();
+    for kind in &raw.state.kinds {
+        let parsed = parse_choice(kind, "state.kinds", StateKind::NAMES, &error_at)?;
+        if parsed.strategy() != strategy {
+            return Err(error_at(
+                Some(kind.span()),
+                format!(
+                    "invalid key `state.kinds`: state kind `{}` needs `fix.strategy = \"{}\"`, not \"{}\"",
+                    parsed.name(),
+                    parsed.strategy().name(),
+                    strategy.name()
+                ),
+            ));
+        }
+        state_kinds.push(parsed);
+    }
+
+    let guard_field = parse_identifier(raw.fix.guard_field.as_ref(), "fix.guard_field", "mutex", &error_at)?;
+    let guard_binding = parse_identifier(raw.fix.guard_binding.as_ref(), "fix.guard_binding", "_guard", &error_at)?;
+    let lock = match &raw.fix.lock {
+        Some(lock) => parse_choice(
+            lock,
+            "fix.lock",
+            &[
+                ("unwrap", LockPolicy::Unwrap),
+                ("ignore-poison", LockPolicy::IgnorePoison),
+            ],
+            &error_at,
+        )?,
+        None => LockPolicy::Unwrap,
+    };
+
+    Ok(Rule {
+        id: id.to_string(),
+        summary: raw.summary,
+        description: raw.description,
+        enabled: raw.enabled,
+        name_patterns: raw.structs.names.iter().map(|name| name.get_ref().clone()).collect(),
+        names,
+        paths,
+        exclude_paths,
+        any_name_with_unsafe_sync: raw.structs.any_name_with_unsafe_sync,
+        state_kinds,
+        strategy,
+        guard_field,
+        guard_binding,
+        lock,
+        example: raw.example.map(|example| (example.before, example.after)),
+    })
+}
+
+fn compile_globs(
+    patterns: &[Spanned<String>],
+    key: &str,
+    literal_separator: bool,
+    error_at: &impl Fn(Option<std::ops::Range<usize>>, String) -> RuleError,
+) -> Result<GlobSet, RuleError> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob: Glob = GlobBuilder::new(pattern.get_ref())
+            .literal_separator(literal_separator)
+            .build()
+            .map_err(|err| {
+                error_at(
+                    Some(pattern.span()),
+                    format!("invalid glob in key `{key}`: {}", err.kind()),
+                )
+            })?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map_err(|err| error_at(None, format!("invalid globs in key `{key}`: {err}")))
+}
+
+fn parse_choice<T: Copy>(
+    value: &Spanned<String>,
+    key: &str,
+    choices: &[(&str, T)],
+    error_at: &impl Fn(Option<std::ops::Range<usize>>, String) -> RuleError,
+) -> Result<T, RuleError> {
+    let found = choices.iter().find(|(name, _)| *name == value.get_ref().as_str());
+    found.map(|(_, choice)| *choice).ok_or_else(|| {
+        let expected: Vec<String> = choices.iter().map(|(name, _)| format!("\"{name}\"")).collect();
+        error_at(
+            Some(value.span()),
+            format!(
+                "invalid value \"{}\" for key `{key}`: expected one of {}",
+                value.get_ref(),
+                expected.join(", ")
+            ),
+        )
+    })
+}
+
+fn parse_identifier(
+    value: Option<&Spanned<String>>,
+    key: &str,
+    default: &str,
+    error_at: &impl Fn(Option<std::ops::Range<usize>>, String) -> RuleError,
+) -> Result<String, RuleError> {
+    let Some(value) = value else {
+        return Ok(default.to_string());
+    };
+    let name = value.get_ref();
+    let mut chars = name.chars();
+    let valid_start = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    if valid_start && chars.all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+        Ok(name.clone())
+    } else {
+        Err(error_at(
+            Some(value.span()),
+            format!("invalid value \"{name}\" for key `{key}`: expected a Rust identifier"),
+        ))
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+summary = "s"
+description = "d"
+[structs]
+names = ["Mock*"]
+[state]
+kinds = ["RefCell"]
+[fix]
+strategy = "wrap"
+"#;
+
+    fn compile(text: &str) -> Result<Rule, RuleError> {
+        compile_rule("test-rule", Path::new("rules/test-rule.toml"), text)
+    }
+
+    #[test]
+    fn valid_rule_compiles_with_defaults() {
+        let rule = compile(VALID).unwrap();
+        assert_eq!(rule.guard_field, "mutex");
+        assert_eq!(rule.guard_binding, "_guard");
+        assert_eq!(rule.lock, LockPolicy::Unwrap);
+        assert!(rule.matches_name("MockMailer"));
+        assert!(!rule.matches_name("Mailer"));
+        assert!(rule.matches_path("src/lib.rs"));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let text = VALID.replace("strategy = \"wrap\"", "strategy = \"wrap\"\nstrategee = 1");
+        let err = compile(&text).unwrap_err();
+        assert_eq!(err.position, Some((10, 1)));
+        assert!(err.message.contains("unknown field `strategee`"), "{}", err.message);
+    }
+
+    #[test]
+    fn wrong_strategy_for_kind_is_rejected() {
+        let err = compile(&VALID.replace("\"wrap\"", "\"guard\"")).unwrap_err();
+        assert_eq!(err.position, Some((7, 10)));
+        assert!(
+            err.message.contains("needs `fix.strategy = \"wrap\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn unknown_state_kind_lists_choices() {
+        let err = compile(&VALID.replace("\"RefCell\"", "\"Refcell\"")).unwrap_err();
+        assert!(
+            err.message.contains("expected one of \"RefCell\", \"atomic-two-step\""),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn invalid_guard_field_is_rejected() {
+        let err = compile(&format!("{VALID}guard_field = \"my mutex\"\n")).unwrap_err();
+        assert!(err.message.contains("fix.guard_field"), "{}", err.message);
+    }
+
+    #[test]
+    fn path_globs_include_and_exclude() {
+        let text = VALID.replace(
+            "names = [\"Mock*\"]",
+            "names = [\"Mock*\"]\npaths = [\"tests/**\"]\nexclude_paths = [\"tests/generated/**\"]",
+        );
+        let rule = compile(&text).unwrap();
+        assert!(rule.matches_path("./tests/a.rs"));
+        assert!(!rule.matches_path("src/a.rs"));
+        assert!(!rule.matches_path("tests/generated/a.rs"));
+    }
+}

@@ -1,0 +1,188 @@
+//! Rules: the built-in rule files embedded in the binary, user rule files, and the compile step
+//! that checks them.
+//!
+//! A rule file is read into the serde types of `rule_file` and then compiled into a `Rule`, so
+//! that a mistake in any rule stops the run before a single source file is read. Every error
+//! names the file, and the line, column and key when the mistake has a place in the file.
+
+mod compile;
+mod rule_file;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use compile::{LockPolicy, Rule, StateKind, Strategy};
+
+/// The built-in rules: `(id, TOML text)`. The id is the file name without `.toml`.
+pub const BUILTIN_RULES: &[(&str, &str)] = &[
+    (
+        "refcell-in-shared-double",
+        include_str!("../../rules/refcell-in-shared-double.toml"),
+    ),
+    (
+        "split-atomic-update-in-double",
+        include_str!("../../rules/split-atomic-update-in-double.toml"),
+    ),
+];
+
+/// An invalid rule file or a rule path that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub file: PathBuf,
+    /// One-based line and column of the mistake, when it has a place in the file.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(f, "{}:{line}:{column}: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// The rules of one run, in a stable order: built-ins first, then user rules in the order given.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// Compiles the embedded built-in rules.
+    pub fn builtin() -> RuleSet {
+        let rules = BUILTIN_RULES
+            .iter()
+            .map(|(id, text)| {
+                let file = PathBuf::from(format!("<built-in>/{id}.toml"));
+                compile::compile_rule(id, &file, text).unwrap_or_else(|err| panic!("built-in rule is invalid: {err}"))
+            })
+            .collect();
+        RuleSet { rules }
+    }
+
+    /// Builds the rule set of a run: the built-ins unless `no_default_rules`, then each rule file
+    /// or folder of `.toml` files in `paths`. A user rule with the id of an earlier rule replaces it.
+    pub fn load(paths: &[PathBuf], no_default_rules: bool) -> Result<RuleSet, Vec<RuleError>> {
+        let mut set = if no_default_rules {
+            RuleSet::default()
+        } else {
+            RuleSet::builtin()
+        };
+        let mut errors = Vec::new();
+        for path in paths {
+            for file in match rule_files_under(path) {
+                Ok(files) => files,
+                Err(err) => {
+                    errors.push(err);
+                    continue;
+                }
+            } {
+                match load_rule_file(&file) {
+                    Ok(rule) => set.insert(rule),
+                    Err(err) => errors.push(err),
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn insert(&mut self, rule: Rule) {
+        match self.rules.iter_mut().find(|existing| existing.id == rule.id) {
+            Some(existing) => *existing = rule,
+            None => self.rules.push(rule),
+        }
+    }
+
+    pub fn enabled(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|rule| rule.enabled)
+    }
+
+    /// Words of which at least one occurs in every file that an enabled rule can match.
+    pub fn trigger_words(&self) -> Vec<&'static str> {
+        let mut words: Vec<&'static str> = self
+            .enabled()
+            .flat_map(|rule| rule.state_kinds.iter().flat_map(|kind| kind.trigger_words()))
+            .copied()
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
+}
+
+fn rule_files_under(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    let metadata = std::fs::metadata(path).map_err(|err| RuleError {
+        file: path.to_path_buf(),
+        position: None,
+        message: format!("cannot read rule path: {err}"),
+    })?;
+    if metadata.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|err| RuleError {
+        file: path.to_path_buf(),
+        position: None,
+        message: format!("cannot read rule folder: {err}"),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|file| file.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn load_rule_file(file: &Path) -> Result<Rule, RuleError> {
+    let bytes = std::fs::read(file).map_err(|err| RuleError {
+        file: file.to_path_buf(),
+        position: None,
+        message: format!("cannot read rule file: {err}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| RuleError {
+        file: file.to_path_buf(),
+        position: None,
+        message: "rule file is not valid UTF-8".to_string(),
+    })?;
+    let id = file.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default();
+    compile::compile_rule(id, file, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_compile() {
+        let set = RuleSet::builtin();
+        assert_eq!(set.rules.len(), BUILTIN_RULES.len());
+    }
+
+    #[test]
+    fn every_rule_file_is_embedded() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| {
+                entry
+                    .unwrap()
+                    .path()
+                    .file_stem()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = BUILTIN_RULES.iter().map(|(id, _)| id.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+    }
+}

@@ -1,0 +1,65 @@
+//! The on-disk rule format: plain serde types that mirror a rule's TOML file.
+//!
+//! Nothing here is checked beyond what serde checks (unknown keys, wrong types); `compile`
+//! turns these into `Rule`s and reports every other mistake with its line and column.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// One line: the bad pattern, for rule listings.
+    pub summary: String,
+    /// Why the pattern is a problem and what the fix does.
+    pub description: String,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    pub structs: StructsSection,
+    pub state: StateSection,
+    pub fix: FixSection,
+    pub example: Option<ExampleSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructsSection {
+    /// Globs over struct names, such as `Mock*`.
+    #[serde(default)]
+    pub names: Vec<Spanned<String>>,
+    /// Globs over file paths; a struct is matched only in files that one of them matches.
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    /// Globs over file paths to leave alone.
+    #[serde(default)]
+    pub exclude_paths: Vec<Spanned<String>>,
+    /// Match a struct whatever its name when it declares `unsafe impl Sync` over its state.
+    #[serde(default)]
+    pub any_name_with_unsafe_sync: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSection {
+    pub kinds: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixSection {
+    pub strategy: Spanned<String>,
+    pub guard_field: Option<Spanned<String>>,
+    pub guard_binding: Option<Spanned<String>>,
+    pub lock: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSection {
+    pub before: String,
+    pub after: String,
+}
+
+fn default_true() -> bool {
+    true
+}

@@ -1,0 +1,164 @@
+//! Text edits over the original source: planned from the syntax tree, checked for overlap and
+//! applied in one step.
+//!
+//! Every fix is a list of byte-range replacements on the text as it was read. Keeping edits as
+//! plain data lets the same fix feed a unified diff, a write to disk and an editor code action.
+
+use std::fmt;
+
+/// One replacement of the bytes `start..end` of the original text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextEdit {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+}
+
+impl TextEdit {
+    pub fn replace(start: usize, end: usize, replacement: impl Into<String>) -> Self {
+        TextEdit {
+            start,
+            end,
+            replacement: replacement.into(),
+        }
+    }
+
+    pub fn insert(offset: usize, text: impl Into<String>) -> Self {
+        TextEdit::replace(offset, offset, text)
+    }
+
+    pub fn delete(start: usize, end: usize) -> Self {
+        TextEdit::replace(start, end, "")
+    }
+
+    fn is_insert(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// Two edits of one file that touch the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlapError {
+    pub first: (usize, usize),
+    pub second: (usize, usize),
+}
+
+impl fmt::Display for OverlapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "edits overlap: bytes {}..{} and {}..{}",
+            self.first.0, self.first.1, self.second.0, self.second.1
+        )
+    }
+}
+
+/// Sorts `edits` by position and rejects overlapping ones.
+///
+/// Two inserts at the same offset are allowed and keep their relative order, so a caller can add
+/// a comma and then a new field at one place. A replacement may not share any byte with another
+/// edit, and an insert strictly inside a replaced range is an overlap.
+pub fn normalize(edits: &mut Vec<TextEdit>) -> Result<(), OverlapError> {
+    edits.sort_by_key(|edit| (edit.start, !edit.is_insert(), edit.end));
+    for pair in edits.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        let overlaps = if a.is_insert() {
+            b.start < a.start
+        } else {
+            b.start < a.end
+        };
+        if overlaps {
+            return Err(OverlapError {
+                first: (a.start, a.end),
+                second: (b.start, b.end),
+            });
+        }
+    }
+    edits.dedup();
+    Ok(())
+}
+
+/// Applies edits that `normalize` accepted to `text`.
+pub fn apply(text: &str, edits: &[TextEdit]) -> String {
+    let added: usize = edits.iter().map(|edit| edit.replacement.len()).sum();
+    let mut output = String::with_capacity(text.len() + added);
+    let mut cursor = 0;
+    for edit in edits {
+        output.push_str(&text[cursor..edit.start]);
+        output.push_str(&edit.replacement);
+        cursor = edit.end;
+    }
+    output.push_str(&text[cursor..]);
+    output
+}
+
+/// Maps an offset in the text produced by `apply(text, edits)` back to the original text.
+///
+/// Only offsets outside every replacement map exactly; an offset inside inserted text maps to
+/// the start of the edit that produced it.
+pub fn map_to_original(edits: &[TextEdit], new_offset: usize) -> usize {
+    let mut delta: isize = 0;
+    for edit in edits {
+        let new_start = (edit.start as isize + delta) as usize;
+        if new_offset < new_start {
+            break;
+        }
+        let new_end = new_start + edit.replacement.len();
+        if new_offset < new_end {
+            return edit.start;
+        }
+        delta += edit.replacement.len() as isize - (edit.end - edit.start) as isize;
+    }
+    (new_offset as isize - delta) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_keeps_order_of_inserts_at_one_offset() {
+        let mut edits = vec![
+            TextEdit::insert(3, "X"),
+            TextEdit::insert(3, "Y"),
+            TextEdit::replace(0, 1, "z"),
+        ];
+        normalize(&mut edits).unwrap();
+        assert_eq!(apply("abcdef", &edits), "zbcXYdef");
+    }
+
+    #[test]
+    fn normalize_rejects_overlapping_replacements() {
+        let mut edits = vec![TextEdit::replace(0, 4, "a"), TextEdit::replace(2, 6, "b")];
+        assert!(normalize(&mut edits).is_err());
+    }
+
+    #[test]
+    fn normalize_rejects_insert_inside_replacement() {
+        let mut edits = vec![TextEdit::replace(0, 4, "a"), TextEdit::insert(2, "b")];
+        assert!(normalize(&mut edits).is_err());
+    }
+
+    #[test]
+    fn normalize_accepts_adjacent_edits() {
+        let mut edits = vec![
+            TextEdit::replace(0, 2, "a"),
+            TextEdit::replace(2, 4, "b"),
+            TextEdit::insert(4, "c"),
+        ];
+        normalize(&mut edits).unwrap();
+        assert_eq!(apply("123456", &edits), "abc56");
+    }
+
+    #[test]
+    fn map_to_original_skips_inserted_text() {
+        let mut edits = vec![TextEdit::insert(2, "XYZ"), TextEdit::replace(4, 6, "")];
+        normalize(&mut edits).unwrap();
+        let output = apply("abcdefgh", &edits);
+        assert_eq!(output, "abXYZcdgh");
+        assert_eq!(map_to_original(&edits, 0), 0);
+        assert_eq!(map_to_original(&edits, 5), 2);
+        assert_eq!(map_to_original(&edits, 7), 6);
+        assert_eq!(map_to_original(&edits, 3), 2);
+    }
+}

@@ -1,0 +1,49 @@
+//! Findings and fixes: what every language front end produces and every renderer consumes.
+
+use crate::edit::TextEdit;
+
+/// How safe it is to apply a fix without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Applicability {
+    /// Keeps the program's meaning and compiles; `--apply` writes it.
+    Safe,
+    /// Probably right, but mockfix could not prove it; written only with `--unsafe-fixes`.
+    NeedsReview,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::NeedsReview => "needs review",
+        }
+    }
+}
+
+/// A planned fix for one finding: every edit it needs in the finding's file.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    /// Sentence-case title saying what the fix does.
+    pub title: String,
+    pub applicability: Applicability,
+    /// Why the fix is not safe; set when `applicability` is not `Safe`.
+    pub review_reason: Option<String>,
+    /// Edits of the struct, its constructors, methods and use sites. Import edits are planned
+    /// later for the whole file, once it is known which fixes are applied together.
+    pub edits: Vec<TextEdit>,
+}
+
+/// A test double whose shared state is not synchronized.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule_id: String,
+    pub struct_name: String,
+    /// Byte range of the struct's name.
+    pub name_range: (usize, usize),
+    /// What is unsynchronized and why it matters.
+    pub message: String,
+    /// The fix, or `None` when no correct fix could be planned.
+    pub fix: Option<Fix>,
+    /// Why there is no fix; set when `fix` is `None`.
+    pub unfixable_reason: Option<String>,
+}

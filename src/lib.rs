@@ -1,0 +1,107 @@
+//! mockfix finds test doubles (mocks, fakes, stubs, spies) whose shared state is not
+//! synchronized and rewrites them to be thread-safe.
+//!
+//! One run goes through these steps, each in its own module:
+//!
+//! 1. `config`: the built-in and user rule files become checked `Rule`s.
+//! 2. `walk`: a parallel, gitignore-aware walk yields `.rs` files, and a byte-level prefilter
+//!    drops files that contain none of the rules' trigger words before they are decoded or parsed.
+//! 3. `rust`: the Rust front end parses a candidate file losslessly, finds the doubles that a rule
+//!    matches, and plans each fix as text edits over the original source (`edit`, `fix`).
+//! 4. `fix_source` (here): the fixes of one file are checked for overlap, their imports are
+//!    planned, the edits are applied in memory and the result is parsed again, so that a fix
+//!    which would break the syntax is dropped before anything is written.
+//! 5. `render` prints unified diffs; `write` replaces files atomically.
+//!
+//! `fix_source` is the whole pipeline for one file's text and does no I/O.
+
+pub mod config;
+pub mod edit;
+pub mod fix;
+pub mod render;
+pub mod run;
+pub mod rust;
+pub mod walk;
+pub mod write;
+
+use crate::config::RuleSet;
+use crate::fix::{Applicability, Finding};
+
+/// What checking one file produced.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    pub findings: Vec<Finding>,
+    /// Indexes into `findings` of the fixes that `fixed_text` contains.
+    pub applied: Vec<usize>,
+    /// The file's text with `applied` fixes; equal to the input when none applies.
+    pub fixed_text: String,
+}
+
+/// A file that could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("syntax error at line {line}, column {column}: {message}; fix the syntax and run mockfix again")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("internal error: {0}; please report this as a bug in mockfix")]
+    Internal(String),
+}
+
+/// Which fixes a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixPolicy {
+    /// Apply fixes marked "needs review" too.
+    pub include_needs_review: bool,
+}
+
+/// Finds the doubles in one Rust file and applies every fix that `policy` allows.
+///
+/// `path` is the file's path with `/` separators, matched against the rules' path globs.
+pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
+    let mut findings = rust::analyze(path, source, rules)?;
+
+    let wanted = |finding: &Finding| {
+        finding
+            .fix
+            .as_ref()
+            .is_some_and(|fix| fix.applicability == Applicability::Safe || policy.include_needs_review)
+    };
+    let mut applied: Vec<usize> = Vec::new();
+    let mut body_edits = Vec::new();
+    for (index, finding) in findings.iter_mut().enumerate() {
+        if !wanted(finding) {
+            continue;
+        }
+        let fix = finding.fix.as_ref().expect("wanted findings have a fix");
+        let mut candidate = body_edits.clone();
+        candidate.extend(fix.edits.iter().cloned());
+        if let Err(overlap) = edit::normalize(&mut candidate) {
+            // Two doubles whose fixes touch the same code: keep the first, report the second.
+            log::debug!("{path}: fix for `{}` dropped: {overlap}", finding.struct_name);
+            finding.unfixable_reason = Some(format!(
+                "its fix overlaps the fix of another double in this file; run mockfix again after applying the first"
+            ));
+            finding.fix = None;
+            continue;
+        }
+        body_edits = candidate;
+        applied.push(index);
+    }
+    if applied.is_empty() {
+        return Ok(FileOutcome {
+            findings,
+            applied,
+            fixed_text: source.to_string(),
+        });
+    }
+
+    let fixed_text = rust::finish(source, &body_edits)?;
+    Ok(FileOutcome {
+        findings,
+        applied,
+        fixed_text,
+    })
+}

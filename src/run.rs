@@ -1,0 +1,317 @@
+//! One command-line run: check every file in parallel, then report, print diffs or write.
+//!
+//! Results go to stdout (diffs); messages go to stderr with the `mockfix:` prefix. A per-file
+//! error is reported and the run goes on; it only changes the exit code at the end.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::config::RuleSet;
+use crate::fix::Applicability;
+use crate::walk::{for_each_rust_file, Prefilter};
+use crate::write::{check_vcs, write_atomic, VcsProblem};
+use crate::{fix_source, FileOutcome, FixPolicy};
+
+/// The process exit code, as documented in `--help` and the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing to fix, or every fix was applied.
+    Clean = 0,
+    /// A dry run found something to fix, or `--apply` left findings it could not fix.
+    Pending = 1,
+    /// An error: an invalid rule file, a missing path, a file that could not be read or parsed.
+    Error = 2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    DryRun,
+    Apply,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub paths: Vec<PathBuf>,
+    pub mode: Mode,
+    pub policy: FixPolicy,
+    pub allow_dirty: bool,
+    pub allow_no_vcs: bool,
+    pub color: anstream::ColorChoice,
+}
+
+/// A file the walk checked, with what came of it.
+struct CheckedFile {
+    path: PathBuf,
+    display: String,
+    /// The bytes as read, to detect a change between reading and writing.
+    original_bytes: Vec<u8>,
+    result: Result<CheckedText, String>,
+}
+
+struct CheckedText {
+    /// A UTF-8 byte order mark that was stripped before parsing and goes back on write.
+    bom: bool,
+    text: String,
+    outcome: FileOutcome,
+}
+
+/// Runs mockfix over `options.paths` with `rules`.
+pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
+    let mut had_error = false;
+    let mut roots = Vec::new();
+    for path in &options.paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            eprintln!(
+                "mockfix: {}: path not found; check the spelling or run mockfix from another folder",
+                path.display()
+            );
+            had_error = true;
+        } else {
+            roots.push(path.clone());
+        }
+    }
+
+    let words = rules.trigger_words();
+    let prefilter = Prefilter::new(&words);
+    let checked = Mutex::new(Vec::new());
+    let walk_errors = for_each_rust_file(&roots, |path| {
+        if let Some(file) = check_file(path, &prefilter, rules, options.policy) {
+            checked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(file);
+        }
+    });
+    for err in walk_errors {
+        match err.path {
+            Some(path) => eprintln!("mockfix: {}: cannot read: {}", path.display(), err.message),
+            None => eprintln!("mockfix: {}", err.message),
+        }
+        had_error = true;
+    }
+    let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    checked.sort_by(|a, b| a.display.cmp(&b.display));
+
+    let mut fix_count = 0;
+    let mut changed: Vec<&CheckedFile> = Vec::new();
+    let mut pending_findings = 0;
+    for file in &checked {
+        let text = match &file.result {
+            Ok(text) => text,
+            Err(message) => {
+                eprintln!("mockfix: {}: {message}", file.display);
+                had_error = true;
+                continue;
+            }
+        };
+        report_findings(file, text, options.policy);
+        let unapplied = text.outcome.findings.len() - text.outcome.applied.len();
+        pending_findings += unapplied;
+        if !text.outcome.applied.is_empty() {
+            fix_count += text.outcome.applied.len();
+            changed.push(file);
+        }
+    }
+
+    let files_word = |n: usize| if n == 1 { "file" } else { "files" };
+    let fixes_word = |n: usize| if n == 1 { "fix" } else { "fixes" };
+    match options.mode {
+        Mode::DryRun => {
+            print_diffs(&changed, options.color);
+            eprintln!(
+                "mockfix: {fix_count} {} in {} {}",
+                fixes_word(fix_count),
+                changed.len(),
+                files_word(changed.len())
+            );
+            if had_error {
+                ExitStatus::Error
+            } else if fix_count > 0 || pending_findings > 0 {
+                ExitStatus::Pending
+            } else {
+                ExitStatus::Clean
+            }
+        }
+        Mode::Apply => {
+            let (written, write_failed) = apply_changes(&changed, options);
+            let applied: usize = written
+                .iter()
+                .filter_map(|file| file.result.as_ref().ok())
+                .map(|text| text.outcome.applied.len())
+                .sum();
+            eprintln!(
+                "mockfix: applied {applied} {} in {} {}",
+                fixes_word(applied),
+                written.len(),
+                files_word(written.len())
+            );
+            if had_error || write_failed {
+                ExitStatus::Error
+            } else if pending_findings > 0 {
+                ExitStatus::Pending
+            } else {
+                ExitStatus::Clean
+            }
+        }
+    }
+}
+
+fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPolicy) -> Option<CheckedFile> {
+    let display = display_path(path);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return Some(CheckedFile {
+                path: path.to_path_buf(),
+                display,
+                original_bytes: Vec::new(),
+                result: Err(format!("cannot read: {err}")),
+            });
+        }
+    };
+    if !prefilter.is_candidate(&bytes) {
+        return None;
+    }
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes.as_slice()),
+    };
+    let result = match std::str::from_utf8(body) {
+        Err(err) => Err(format!(
+            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
+            err.valid_up_to() + if bom { 3 } else { 0 }
+        )),
+        Ok(text) => fix_source(&display, text, rules, policy)
+            .map(|outcome| CheckedText {
+                bom,
+                text: text.to_string(),
+                outcome,
+            })
+            .map_err(|err| format!("{err}; the file was left unchanged")),
+    };
+    Some(CheckedFile {
+        path: path.to_path_buf(),
+        display,
+        original_bytes: bytes,
+        result,
+    })
+}
+
+fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+fn report_findings(file: &CheckedFile, text: &CheckedText, policy: FixPolicy) {
+    for (index, finding) in text.outcome.findings.iter().enumerate() {
+        let (line, column) = line_column(&text.text, finding.name_range.0);
+        let place = format!("{}:{line}:{column}", file.display);
+        if text.outcome.applied.contains(&index) {
+            log::debug!("{place}: [{}] {}", finding.rule_id, finding.message);
+            continue;
+        }
+        match (&finding.fix, &finding.unfixable_reason) {
+            (Some(fix), _) if fix.applicability == Applicability::NeedsReview && !policy.include_needs_review => {
+                eprintln!(
+                    "mockfix: {place}: [{}] {}\n  fix needs review: {}; pass --unsafe-fixes to include it",
+                    finding.rule_id,
+                    finding.message,
+                    fix.review_reason.as_deref().unwrap_or("not proven safe")
+                );
+            }
+            (_, Some(reason)) => {
+                eprintln!(
+                    "mockfix: {place}: [{}] {}\n  not fixed: {reason}",
+                    finding.rule_id, finding.message
+                );
+            }
+            _ => eprintln!("mockfix: {place}: [{}] {}", finding.rule_id, finding.message),
+        }
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+    (line, column)
+}
+
+fn print_diffs(changed: &[&CheckedFile], color: anstream::ColorChoice) {
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), color);
+    for file in changed {
+        let Ok(text) = &file.result else { continue };
+        let diff = crate::render::diff::unified(&file.display, &text.text, &text.outcome.fixed_text);
+        if crate::render::diff::write_colored(&mut out, &diff).is_err() {
+            // stdout is closed, for example by `| head`; nothing more can be shown.
+            return;
+        }
+    }
+    let _ = out.flush();
+}
+
+/// Writes the fixed files, after the version-control check. Returns the files written and
+/// whether any write failed.
+fn apply_changes<'a>(changed: &[&'a CheckedFile], options: &RunOptions) -> (Vec<&'a CheckedFile>, bool) {
+    let paths: Vec<PathBuf> = changed.iter().map(|file| file.path.clone()).collect();
+    match check_vcs(&paths, options.allow_dirty, options.allow_no_vcs) {
+        Ok(()) => {}
+        Err(VcsProblem::NoRepository(files)) => {
+            eprintln!("mockfix: these files are not in a git repository, so a fix could not be undone:");
+            for file in files {
+                eprintln!("  {}", display_path(&file));
+            }
+            eprintln!("mockfix: commit them to git first, or pass --allow-no-vcs to write anyway; nothing was written");
+            return (Vec::new(), true);
+        }
+        Err(VcsProblem::Dirty(files)) => {
+            eprintln!("mockfix: these files have uncommitted changes that the fix would mix with its own:");
+            for file in files {
+                eprintln!("  {}", display_path(&file));
+            }
+            eprintln!(
+                "mockfix: commit or stash them first, or pass --allow-dirty to write anyway; nothing was written"
+            );
+            return (Vec::new(), true);
+        }
+    }
+
+    let mut written = Vec::new();
+    let mut failed = false;
+    for file in changed {
+        let Ok(text) = &file.result else { continue };
+        match std::fs::read(&file.path) {
+            Ok(current) if current == file.original_bytes => {}
+            Ok(_) => {
+                eprintln!(
+                    "mockfix: {}: changed on disk while mockfix ran; skipped, run mockfix again",
+                    file.display
+                );
+                failed = true;
+                continue;
+            }
+            Err(err) => {
+                eprintln!("mockfix: {}: cannot read before writing: {err}", file.display);
+                failed = true;
+                continue;
+            }
+        }
+        let mut contents = Vec::with_capacity(text.outcome.fixed_text.len() + 3);
+        if text.bom {
+            contents.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        contents.extend_from_slice(text.outcome.fixed_text.as_bytes());
+        match write_atomic(&file.path, &contents) {
+            Ok(()) => written.push(*file),
+            Err(err) => {
+                eprintln!(
+                    "mockfix: {}: cannot write: {err}; the file was left unchanged",
+                    file.display
+                );
+                failed = true;
+            }
+        }
+    }
+    (written, failed)
+}

@@ -1,0 +1,392 @@
+//! Imports: merges the `std::sync` names that a fix introduces into the `use` items already
+//! there, and removes the `std::cell` imports that a fix left unused.
+//!
+//! Both passes run on the text after the fix's other edits, parsed again, so that they see
+//! exactly which names the fixed code uses in which module. Each edit touches one `use` tree and
+//! keeps the file's formatting: `use std::sync::Arc;` becomes `use std::sync::{Arc, Mutex};`, a
+//! multi-line list gains a line, and a new `use` goes beside the module's other imports.
+
+use ra_ap_syntax::ast::{self, AstNode, HasName};
+use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
+
+use super::index::{enclosing_item_list, module_items};
+use super::text::{
+    indentation_at, line_content_end, line_ending_at, line_start, next_significant, node_range, token_range,
+};
+use crate::edit::TextEdit;
+
+/// One name brought into scope by a `use` tree, or a glob.
+#[derive(Clone, Debug)]
+pub struct UseLeaf {
+    /// The full path, with the prefixes of enclosing `{..}` lists: `["std", "sync", "Arc"]`.
+    pub path: Vec<String>,
+    pub alias: Option<String>,
+    pub is_glob: bool,
+    pub tree: ast::UseTree,
+}
+
+impl UseLeaf {
+    /// Whether the leaf puts `name` in scope.
+    pub fn binds(&self, name: &str) -> bool {
+        !self.is_glob && self.alias.as_deref().or(self.path.last().map(String::as_str)) == Some(name)
+    }
+
+    pub fn is_path(&self, path: &[&str]) -> bool {
+        !self.is_glob && self.path.iter().map(String::as_str).eq(path.iter().copied())
+    }
+}
+
+/// A `use` tree with a `{..}` list, and the full path in front of the list.
+struct UseList {
+    prefix: Vec<String>,
+    list: ast::UseTreeList,
+}
+
+fn path_segments(path: &ast::Path) -> Vec<String> {
+    path.segments()
+        .map(|segment| segment.syntax().text().to_string().trim().to_string())
+        .collect()
+}
+
+fn collect_trees(tree: ast::UseTree, prefix: &[String], leaves: &mut Vec<UseLeaf>, lists: &mut Vec<UseList>) {
+    let mut path = prefix.to_vec();
+    if let Some(own) = tree.path() {
+        path.extend(path_segments(&own));
+    }
+    if let Some(list) = tree.use_tree_list() {
+        for child in list.use_trees() {
+            collect_trees(child, &path, leaves, lists);
+        }
+        lists.push(UseList { prefix: path, list });
+    } else {
+        let alias = tree
+            .rename()
+            .and_then(|rename| rename.name().map(|name| name.text().to_string()));
+        leaves.push(UseLeaf {
+            path,
+            alias,
+            is_glob: tree.star_token().is_some(),
+            tree,
+        });
+    }
+}
+
+fn module_uses(module: &SyntaxNode) -> Vec<ast::Use> {
+    module_items(module)
+        .into_iter()
+        .filter_map(|item| match item {
+            ast::Item::Use(use_item) => Some(use_item),
+            _ => None,
+        })
+        .collect()
+}
+
+fn trees_of(module: &SyntaxNode) -> (Vec<UseLeaf>, Vec<UseList>) {
+    let mut leaves = Vec::new();
+    let mut lists = Vec::new();
+    for use_item in module_uses(module) {
+        if let Some(tree) = use_item.use_tree() {
+            collect_trees(tree, &[], &mut leaves, &mut lists);
+        }
+    }
+    (leaves, lists)
+}
+
+/// The leaves of every `use` item directly in `module`.
+pub fn use_leaves(module: &SyntaxNode) -> Vec<UseLeaf> {
+    trees_of(module).0
+}
+
+fn inside_use(token: &SyntaxToken) -> bool {
+    token.parent_ancestors().any(|node| node.kind() == SyntaxKind::USE)
+}
+
+/// Tokens naming `name` as the start of a path, outside `use` items: `Mutex` in `Mutex<T>` and
+/// `Mutex::new`, but not in `std::sync::Mutex`.
+fn unqualified_uses(root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
+    let tokens: Vec<SyntaxToken> = root
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| !token.kind().is_trivia())
+        .collect();
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, token)| {
+            token.kind() == SyntaxKind::IDENT
+                && token.text() == name
+                && (*i == 0 || tokens[i - 1].kind() != T![::])
+                && !inside_use(token)
+        })
+        .map(|(_, token)| token.clone())
+        .collect()
+}
+
+/// Whether `name` is in scope in `module` through an import: its own, or its parent's through
+/// `use super::*`. Modules in `gaining` count as importing it already.
+fn module_imports(module: &SyntaxNode, name: &str, path: &[&str], gaining: &[SyntaxNode]) -> bool {
+    if gaining.contains(module) {
+        return true;
+    }
+    let leaves = use_leaves(module);
+    if leaves.iter().any(|leaf| leaf.binds(name)) {
+        return true;
+    }
+    if leaves.iter().any(|leaf| {
+        leaf.is_glob
+            && leaf
+                .path
+                .iter()
+                .map(String::as_str)
+                .eq(path[..path.len() - 1].iter().copied())
+    }) {
+        return true;
+    }
+    let imports_parent = leaves.iter().any(|leaf| leaf.is_glob && leaf.path == ["super"]);
+    let parent = module
+        .parent()
+        .and_then(|module_item| module_item.parent())
+        .map(|outer| enclosing_item_list(&outer));
+    match parent {
+        Some(parent) if imports_parent => module_imports(&parent, name, path, gaining),
+        _ => false,
+    }
+}
+
+/// Plans the imports of `path` (such as `std::sync::Mutex`) for every module of `root` whose code
+/// names it without importing it.
+pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str]) -> Vec<TextEdit> {
+    let name = *path.last().expect("an import path has a name");
+    let mut modules: Vec<SyntaxNode> = Vec::new();
+    for token in unqualified_uses(root, name) {
+        let module = enclosing_item_list(&token.parent().expect("tokens have a parent"));
+        if !modules.contains(&module) {
+            modules.push(module);
+        }
+    }
+    // Outer modules first, so that a child with `use super::*` sees its parent's new import.
+    modules.sort_by_key(|module| module.ancestors().count());
+    let mut gaining: Vec<SyntaxNode> = Vec::new();
+    let mut edits = Vec::new();
+    for module in modules {
+        if module_imports(&module, name, path, &gaining) {
+            continue;
+        }
+        edits.extend(plan_addition(source, &module, path));
+        gaining.push(module);
+    }
+    edits
+}
+
+fn plan_addition(source: &str, module: &SyntaxNode, path: &[&str]) -> Option<TextEdit> {
+    let (name, prefix) = path.split_last().expect("an import path has a name");
+    let (leaves, lists) = trees_of(module);
+
+    // `use std::sync::{Arc, Barrier};` gains the name in order.
+    if let Some(found) = lists
+        .iter()
+        .find(|list| list.prefix.iter().map(String::as_str).eq(prefix.iter().copied()))
+    {
+        return Some(insert_into_list(&found.list, name));
+    }
+    // `use std::sync::Arc;` becomes `use std::sync::{Arc, Mutex};`.
+    let sibling = leaves.iter().find(|leaf| {
+        leaf.alias.is_none()
+            && !leaf.is_glob
+            && leaf.path.len() == path.len()
+            && leaf.path[..prefix.len()]
+                .iter()
+                .map(String::as_str)
+                .eq(prefix.iter().copied())
+            && leaf.path.last().is_some_and(|last| last != "self")
+    });
+    if let Some(leaf) = sibling {
+        let segment = leaf.tree.path()?.segment()?;
+        let (start, end) = node_range(segment.syntax());
+        let existing = leaf.path.last().expect("checked above").clone();
+        let mut names = [existing, name.to_string()];
+        names.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        return Some(TextEdit::replace(start, end, format!("{{{}, {}}}", names[0], names[1])));
+    }
+
+    let statement = format!("use {};", path.join("::"));
+    let uses = module_uses(module);
+    let std_use = uses
+        .iter()
+        .filter(|use_item| use_item.syntax().text().to_string().contains("std::"))
+        .last();
+    if let Some(anchor) = std_use {
+        let (start, end) = node_range(anchor.syntax());
+        let indent = indentation_at(source, start);
+        let eol = line_ending_at(source, end);
+        return Some(TextEdit::insert(
+            line_content_end(source, end),
+            format!("{eol}{indent}{statement}"),
+        ));
+    }
+    let first_item = uses
+        .first()
+        .map(|use_item| use_item.syntax().clone())
+        .or_else(|| module_items(module).first().map(|item| item.syntax().clone()));
+    if let Some(first) = first_item {
+        let (start, _) = node_range(&first);
+        let indent = indentation_at(source, start).to_string();
+        let eol = line_ending_at(source, start);
+        let gap = if uses.is_empty() { eol } else { "" };
+        return Some(TextEdit::insert(
+            line_start(source, start),
+            format!("{indent}{statement}{eol}{gap}"),
+        ));
+    }
+    // A module without items: `mod tests {}` or an empty file.
+    let l_curly = ast::ItemList::cast(module.clone()).and_then(|list| list.l_curly_token());
+    match l_curly {
+        Some(l_curly) => {
+            let (_, end) = token_range(&l_curly);
+            Some(TextEdit::insert(end, format!(" {statement}")))
+        }
+        None => Some(TextEdit::insert(0, format!("{statement}{}", line_ending_at(source, 0)))),
+    }
+}
+
+/// Orders names as rustfmt's default style does: `self` first, then modules, then types.
+fn sort_key(name: &str) -> (u8, &str) {
+    let class = match name {
+        "self" => 0,
+        _ if name.starts_with(|c: char| c.is_lowercase()) => 1,
+        _ => 2,
+    };
+    (class, name)
+}
+
+fn insert_into_list(list: &ast::UseTreeList, name: &str) -> TextEdit {
+    let trees: Vec<ast::UseTree> = list.use_trees().collect();
+    let multiline = list.syntax().text().contains_char('\n');
+    let next = trees
+        .iter()
+        .find(|tree| sort_key(name) < sort_key(tree.syntax().text().to_string().trim()));
+    if let Some(next) = next {
+        let (start, _) = node_range(next.syntax());
+        let before = next.syntax().first_token().and_then(|token| token.prev_token());
+        let whitespace = before
+            .filter(|token| token.kind() == SyntaxKind::WHITESPACE)
+            .map(|token| token.text().to_string());
+        let separator = whitespace
+            .filter(|text| !text.is_empty())
+            .unwrap_or_else(|| " ".to_string());
+        return TextEdit::insert(start, format!("{name},{separator}"));
+    }
+    let Some(last) = trees.last() else {
+        let (_, end) = token_range(&list.l_curly_token().expect("a use list has braces"));
+        return TextEdit::insert(end, name.to_string());
+    };
+    let (_, last_end) = node_range(last.syntax());
+    let comma = last
+        .syntax()
+        .last_token()
+        .and_then(|token| next_significant(&token))
+        .filter(|token| token.kind() == T![,]);
+    if multiline {
+        let before = last.syntax().first_token().and_then(|token| token.prev_token());
+        let whitespace = before
+            .filter(|token| token.kind() == SyntaxKind::WHITESPACE)
+            .map_or_else(|| " ".to_string(), |token| token.text().to_string());
+        return match comma {
+            Some(comma) => TextEdit::insert(token_range(&comma).1, format!("{whitespace}{name},")),
+            None => TextEdit::insert(last_end, format!(",{whitespace}{name}")),
+        };
+    }
+    match comma {
+        Some(comma) => TextEdit::insert(token_range(&comma).1, format!(" {name},")),
+        None => TextEdit::insert(last_end, format!(", {name}")),
+    }
+}
+
+/// Plans the removal of every import of `path` (such as `std::cell::RefCell`) when nothing in
+/// `root` outside `use` items names it any more.
+pub fn plan_removals(source: &str, root: &SyntaxNode, paths: &[&[&str]]) -> Vec<TextEdit> {
+    let name = *paths[0].last().expect("an import path has a name");
+    if !unqualified_uses(root, name).is_empty() {
+        return Vec::new();
+    }
+    let mut edits = Vec::new();
+    for module in root
+        .descendants()
+        .filter(|node| node.kind() == SyntaxKind::SOURCE_FILE || is_module_item_list(node))
+    {
+        for leaf in use_leaves(&module) {
+            if leaf.alias.is_none() && paths.iter().any(|path| leaf.is_path(path)) {
+                edits.extend(remove_tree(source, &leaf.tree));
+            }
+        }
+    }
+    edits
+}
+
+fn is_module_item_list(node: &SyntaxNode) -> bool {
+    node.kind() == SyntaxKind::ITEM_LIST && node.parent().is_some_and(|parent| parent.kind() == SyntaxKind::MODULE)
+}
+
+fn remove_tree(source: &str, tree: &ast::UseTree) -> Vec<TextEdit> {
+    let Some(list) = tree.parent_use_tree_list() else {
+        // The whole `use` item goes, with its line when it has one to itself.
+        let Some(use_item) = tree.syntax().parent().and_then(ast::Use::cast) else {
+            return Vec::new();
+        };
+        let (start, end) = node_range(use_item.syntax());
+        let line_begin = line_start(source, start);
+        let content_end = line_content_end(source, end);
+        let alone = source[line_begin..start].trim().is_empty() && source[end..content_end].trim().is_empty();
+        if alone {
+            let next_line = source[content_end..]
+                .find('\n')
+                .map_or(source.len(), |i| content_end + i + 1);
+            return vec![TextEdit::delete(line_begin, next_line)];
+        }
+        return vec![TextEdit::delete(start, end)];
+    };
+    let siblings: Vec<ast::UseTree> = list
+        .use_trees()
+        .filter(|sibling| sibling.syntax() != tree.syntax())
+        .collect();
+    if siblings.is_empty() {
+        return remove_tree(source, &list.parent_use_tree());
+    }
+    let list_text = list.syntax().text().to_string();
+    let single_line = !list_text.contains('\n') && !list_text.contains("//") && !list_text.contains("/*");
+    if let [remaining] = siblings.as_slice() {
+        let remaining_text = remaining.syntax().text().to_string();
+        if single_line && remaining_text != "self" {
+            let (start, end) = node_range(list.syntax());
+            // `std::cell::{Cell, RefCell}` becomes `std::cell::Cell`; a bare `{a}` list keeps its braces
+            // only where a path must follow `::`.
+            let owner_has_path = list.parent_use_tree().path().is_some();
+            if owner_has_path {
+                return vec![TextEdit::replace(start, end, remaining_text)];
+            }
+        }
+    }
+    let (start, end) = node_range(tree.syntax());
+    let comma_after = tree
+        .syntax()
+        .last_token()
+        .and_then(|token| next_significant(&token))
+        .filter(|token| token.kind() == T![,]);
+    let next_sibling = siblings.iter().find(|sibling| node_range(sibling.syntax()).0 > start);
+    match (comma_after, next_sibling) {
+        (Some(_), Some(next)) => vec![TextEdit::delete(start, node_range(next.syntax()).0)],
+        (Some(comma), None) => {
+            let previous = siblings.last().expect("siblings are not empty");
+            let previous_comma = previous
+                .syntax()
+                .last_token()
+                .and_then(|token| next_significant(&token));
+            let from = previous_comma.map_or(node_range(previous.syntax()).1, |comma| token_range(&comma).1);
+            vec![TextEdit::delete(from, token_range(&comma).1)]
+        }
+        (None, _) => {
+            let previous = siblings.last().expect("siblings are not empty");
+            vec![TextEdit::delete(node_range(previous.syntax()).1, end)]
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The file index: the structs of one file, their fields, and the impls and methods that belong
+//! to each, found once and shared by every rule.
+
+use ra_ap_syntax::ast::{self, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
+
+use super::text::{derive_names, node_range};
+
+/// A field whose type is recognised as interior-mutable state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    RefCell,
+    Atomic,
+    /// `Mutex<()>`: a guard field, possibly added by an earlier run.
+    UnitMutex,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldInfo {
+    pub name: String,
+    pub node: ast::RecordField,
+    pub kind: FieldKind,
+}
+
+/// How a method takes `self`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfKind {
+    Shared,
+    Exclusive,
+    Owned,
+    /// An associated function without `self`, such as `new`.
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct MethodInfo {
+    pub name: String,
+    pub node: ast::Fn,
+    pub self_kind: SelfKind,
+    /// Callable from outside the impl: `pub` or part of a trait impl.
+    pub is_public: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructInfo {
+    pub name: String,
+    pub node: ast::Struct,
+    /// Record fields; empty for tuple and unit structs.
+    pub fields: Vec<FieldInfo>,
+    pub is_record: bool,
+    pub derives: Vec<String>,
+    /// The `unsafe impl Sync` or `unsafe impl Send` items for this struct.
+    pub unsafe_impls: Vec<ast::Impl>,
+    pub impls: Vec<ast::Impl>,
+    pub methods: Vec<MethodInfo>,
+    /// Another struct of this file has the same name, so impls cannot be told apart by name.
+    pub name_is_ambiguous: bool,
+}
+
+impl StructInfo {
+    pub fn fields_of_kind(&self, kind: FieldKind) -> impl Iterator<Item = &FieldInfo> {
+        self.fields.iter().filter(move |field| field.kind == kind)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldInfo> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+
+    pub fn method(&self, name: &str) -> Option<&MethodInfo> {
+        self.methods.iter().find(|method| method.name == name)
+    }
+
+    /// Whether `offset` lies inside one of this struct's impls.
+    pub fn impl_contains(&self, offset: usize) -> bool {
+        self.impls.iter().any(|item| {
+            let (start, end) = node_range(item.syntax());
+            start <= offset && offset < end
+        })
+    }
+}
+
+pub struct FileIndex {
+    pub structs: Vec<StructInfo>,
+    /// Every token of the file that is not whitespace or a comment, in order.
+    pub tokens: Vec<SyntaxToken>,
+}
+
+impl FileIndex {
+    pub fn build(file: &ast::SourceFile) -> FileIndex {
+        let root = file.syntax();
+        let mut structs: Vec<StructInfo> = root
+            .descendants()
+            .filter_map(ast::Struct::cast)
+            .filter_map(struct_info)
+            .collect();
+
+        let impls: Vec<ast::Impl> = root.descendants().filter_map(ast::Impl::cast).collect();
+        let names: Vec<String> = structs.iter().map(|info| info.name.clone()).collect();
+        for info in &mut structs {
+            info.name_is_ambiguous = names.iter().filter(|name| **name == info.name).count() > 1;
+            for item in impls
+                .iter()
+                .filter(|item| impl_self_name(item).as_deref() == Some(info.name.as_str()))
+            {
+                if item.unsafe_token().is_some()
+                    && item
+                        .assoc_item_list()
+                        .is_none_or(|list| list.assoc_items().next().is_none())
+                {
+                    info.unsafe_impls.push(item.clone());
+                    continue;
+                }
+                let in_trait_impl = item.trait_().is_some();
+                for function in item.assoc_item_list().into_iter().flat_map(|list| list.assoc_items()) {
+                    let ast::AssocItem::Fn(function) = function else {
+                        continue;
+                    };
+                    let Some(name) = function.name() else { continue };
+                    info.methods.push(MethodInfo {
+                        name: name.text().to_string(),
+                        self_kind: self_kind(&function),
+                        is_public: in_trait_impl || function.visibility().is_some(),
+                        node: function,
+                    });
+                }
+                info.impls.push(item.clone());
+            }
+        }
+
+        let tokens = root
+            .descendants_with_tokens()
+            .filter_map(|element| element.into_token())
+            .filter(|token| !token.kind().is_trivia())
+            .collect();
+        FileIndex { structs, tokens }
+    }
+}
+
+fn struct_info(node: ast::Struct) -> Option<StructInfo> {
+    let name = node.name()?.text().to_string();
+    let mut fields = Vec::new();
+    let is_record = matches!(node.field_list(), Some(ast::FieldList::RecordFieldList(_)));
+    if let Some(ast::FieldList::RecordFieldList(list)) = node.field_list() {
+        for field in list.fields() {
+            let Some(field_name) = field.name() else { continue };
+            let kind = field.ty().map_or(FieldKind::Other, |ty| field_kind(&ty));
+            fields.push(FieldInfo {
+                name: field_name.text().to_string(),
+                node: field,
+                kind,
+            });
+        }
+    }
+    let derives = derive_names(&node);
+    Some(StructInfo {
+        name,
+        node,
+        fields,
+        is_record,
+        derives,
+        unsafe_impls: Vec::new(),
+        impls: Vec::new(),
+        methods: Vec::new(),
+        name_is_ambiguous: false,
+    })
+}
+
+/// The last path segment of an impl's self type: `MockMailer` for `impl<T> a::MockMailer<T>`.
+fn impl_self_name(item: &ast::Impl) -> Option<String> {
+    let ast::Type::PathType(path_type) = item.self_ty()? else {
+        return None;
+    };
+    let segment = path_type.path()?.segment()?;
+    Some(segment.name_ref()?.text().to_string())
+}
+
+fn self_kind(function: &ast::Fn) -> SelfKind {
+    let Some(self_param) = function.param_list().and_then(|params| params.self_param()) else {
+        return SelfKind::None;
+    };
+    match self_param.kind() {
+        ast::SelfParamKind::Ref => SelfKind::Shared,
+        ast::SelfParamKind::MutRef => SelfKind::Exclusive,
+        ast::SelfParamKind::Owned => {
+            // `self: &Self` and `self: Arc<Self>` are written with a type.
+            match self_param.ty() {
+                Some(ast::Type::RefType(ref_type)) if ref_type.mut_token().is_none() => SelfKind::Shared,
+                Some(ast::Type::RefType(_)) => SelfKind::Exclusive,
+                Some(_) => SelfKind::Shared,
+                None => SelfKind::Owned,
+            }
+        }
+    }
+}
+
+/// The segment names of a type written as a plain path, without generic arguments:
+/// `["std", "cell", "RefCell"]` for `std::cell::RefCell<T>`.
+pub fn type_path_segments(ty: &ast::Type) -> Option<Vec<String>> {
+    let ast::Type::PathType(path_type) = ty else {
+        return None;
+    };
+    let path = path_type.path()?;
+    Some(
+        path.segments()
+            .filter_map(|segment| segment.name_ref().map(|name| name.text().to_string()))
+            .collect(),
+    )
+}
+
+fn field_kind(ty: &ast::Type) -> FieldKind {
+    let Some(segments) = type_path_segments(ty) else {
+        return FieldKind::Other;
+    };
+    let Some((last, qualifier)) = segments.split_last() else {
+        return FieldKind::Other;
+    };
+    let qualifier: Vec<&str> = qualifier.iter().map(String::as_str).collect();
+    let std_or_core = |rest: &[&str]| {
+        qualifier.is_empty()
+            || qualifier == rest[rest.len() - 1..]
+            || (qualifier.len() == rest.len() + 1
+                && matches!(qualifier[0], "std" | "core" | "alloc")
+                && qualifier[1..] == *rest)
+    };
+    match last.as_str() {
+        "RefCell" if std_or_core(&["cell"]) => FieldKind::RefCell,
+        name if name.starts_with("Atomic") && name.len() > "Atomic".len() && std_or_core(&["sync", "atomic"]) => {
+            FieldKind::Atomic
+        }
+        "Mutex" if std_or_core(&["sync"]) && is_unit_generic(ty) => FieldKind::UnitMutex,
+        _ => FieldKind::Other,
+    }
+}
+
+fn is_unit_generic(ty: &ast::Type) -> bool {
+    let ast::Type::PathType(path_type) = ty else {
+        return false;
+    };
+    let Some(args) = path_type
+        .path()
+        .and_then(|path| path.segment())
+        .and_then(|segment| segment.generic_arg_list())
+    else {
+        return false;
+    };
+    let text = args.syntax().text().to_string();
+    text.chars().filter(|c| !c.is_whitespace()).collect::<String>() == "<()>"
+}
+
+/// The module whose items contain `node`: the nearest inline `mod` item list or the file.
+pub fn enclosing_item_list(node: &SyntaxNode) -> SyntaxNode {
+    node.ancestors()
+        .find(|ancestor| {
+            ancestor.kind() == SyntaxKind::ITEM_LIST
+                && ancestor
+                    .parent()
+                    .is_some_and(|parent| parent.kind() == SyntaxKind::MODULE)
+        })
+        .unwrap_or_else(|| node.ancestors().last().expect("a node has a root"))
+}
+
+/// The items of a module node returned by `enclosing_item_list`.
+pub fn module_items(module: &SyntaxNode) -> Vec<ast::Item> {
+    if let Some(list) = ast::ItemList::cast(module.clone()) {
+        list.items().collect()
+    } else if let Some(file) = ast::SourceFile::cast(module.clone()) {
+        file.items().collect()
+    } else {
+        Vec::new()
+    }
+}

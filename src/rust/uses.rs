@@ -1,0 +1,141 @@
+//! Field accesses found by scanning tokens: `.calls.borrow_mut()` and friends.
+//!
+//! A token scan sees accesses in ordinary code and inside macro arguments alike: the arguments
+//! of `assert_eq!` or `format!` are token trees, not expressions, so a walk over expression nodes
+//! would miss them.
+
+use ra_ap_syntax::{SyntaxKind, SyntaxToken, T};
+
+use super::index::FileIndex;
+use super::text::token_range;
+
+/// What the code does with a field right after naming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessKind {
+    /// `.borrow()` or `.borrow_mut()`.
+    Borrow,
+    /// `.replace(value)`.
+    Replace,
+    /// `.take()`.
+    Take,
+    /// `.into_inner()` or `.get_mut()`, which need no lock but return a `Result` on a `Mutex`.
+    Unlocked,
+    /// `.load(..)` on an atomic.
+    Load,
+    /// `.store(..)` on an atomic.
+    Store,
+    /// Any other method call, named here.
+    OtherMethod(String),
+    /// Not a method call: a reference, an argument or a field of its own.
+    Other,
+}
+
+/// One `.field` in the file.
+#[derive(Clone, Debug)]
+pub struct FieldAccess {
+    pub field: String,
+    /// Index of the `.` before the field name in `FileIndex::tokens`.
+    pub dot_index: usize,
+    /// Byte offset of the field name.
+    pub offset: usize,
+    /// The receiver is the `self` keyword: `self.field`.
+    pub on_self: bool,
+    /// The access sits in a macro's arguments.
+    pub in_macro: bool,
+    pub kind: AccessKind,
+}
+
+impl FieldAccess {
+    /// The tokens of the method call after the field: `.`, name, `(`; and `)` when the call has no
+    /// arguments.
+    pub fn method_tokens<'a>(&self, index: &'a FileIndex) -> &'a [SyntaxToken] {
+        let start = self.dot_index + 2;
+        let end = (start + 4).min(index.tokens.len());
+        &index.tokens[start..end]
+    }
+}
+
+/// Finds every `.name` access of one of `fields`, other than method calls named like a field.
+pub fn field_accesses(index: &FileIndex, fields: &[&str]) -> Vec<FieldAccess> {
+    let tokens = &index.tokens;
+    let kind_at = |i: usize| tokens.get(i).map(|token: &SyntaxToken| token.kind());
+    let mut accesses = Vec::new();
+    for i in 0..tokens.len().saturating_sub(1) {
+        if tokens[i].kind() != T![.] || tokens[i + 1].kind() != SyntaxKind::IDENT {
+            continue;
+        }
+        let name = tokens[i + 1].text();
+        if !fields.contains(&name) {
+            continue;
+        }
+        // `.calls()` and `.calls::<T>()` are method calls, not field accesses.
+        if matches!(kind_at(i + 2), Some(T!['(']) | Some(T![::])) {
+            continue;
+        }
+        let kind = if kind_at(i + 2) == Some(T![.])
+            && kind_at(i + 3) == Some(SyntaxKind::IDENT)
+            && kind_at(i + 4) == Some(T!['('])
+        {
+            let no_arguments = kind_at(i + 5) == Some(T![')']);
+            match (tokens[i + 3].text(), no_arguments) {
+                ("borrow" | "borrow_mut", true) => AccessKind::Borrow,
+                ("take", true) => AccessKind::Take,
+                ("replace", false) => AccessKind::Replace,
+                ("into_inner" | "get_mut", true) => AccessKind::Unlocked,
+                ("load", _) => AccessKind::Load,
+                ("store", _) => AccessKind::Store,
+                (method, _) => AccessKind::OtherMethod(method.to_string()),
+            }
+        } else {
+            AccessKind::Other
+        };
+        accesses.push(FieldAccess {
+            field: name.to_string(),
+            dot_index: i,
+            offset: token_range(&tokens[i + 1]).0,
+            on_self: i > 0 && tokens[i - 1].kind() == T![self],
+            in_macro: tokens[i]
+                .parent()
+                .is_some_and(|parent| parent.kind() == SyntaxKind::TOKEN_TREE),
+            kind,
+        });
+    }
+    accesses
+}
+
+/// A call of a method by name: `.name(` on any receiver, or `Self::name(`.
+#[derive(Clone, Debug)]
+pub struct MethodCall {
+    pub name: String,
+    pub offset: usize,
+    pub on_self: bool,
+}
+
+pub fn method_calls(index: &FileIndex, names: &[&str]) -> Vec<MethodCall> {
+    let tokens = &index.tokens;
+    let mut calls = Vec::new();
+    for i in 1..tokens.len().saturating_sub(1) {
+        let separator = tokens[i - 1].kind();
+        if !matches!(separator, T![.] | T![::])
+            || tokens[i].kind() != SyntaxKind::IDENT
+            || tokens[i + 1].kind() != T!['(']
+        {
+            continue;
+        }
+        let name = tokens[i].text();
+        if !names.contains(&name) {
+            continue;
+        }
+        let receiver = i.checked_sub(2).map(|j| tokens[j].kind());
+        let on_self = match separator {
+            T![.] => receiver == Some(T![self]),
+            _ => receiver == Some(T![Self]),
+        };
+        calls.push(MethodCall {
+            name: name.to_string(),
+            offset: token_range(&tokens[i]).0,
+            on_self,
+        });
+    }
+    calls
+}
