@@ -22,6 +22,8 @@ pub struct LockSite {
     pub offset: usize,
     /// The field name token.
     pub token: SyntaxToken,
+    /// The value whose field is locked, when it is a plain name such as `self` or `mock`.
+    pub receiver: Option<String>,
 }
 
 /// For each method of the struct, the fields it locks directly or through methods it calls on
@@ -93,7 +95,10 @@ pub fn find_double_lock(
                 ));
             }
         }
-        for call in calls.iter().filter(|call| inside(call.offset)) {
+        // A call locks the same mutex only when it is made on the same value: `self.count()` while
+        // `self.calls` is locked, or `mock.count()` while `mock.calls` is.
+        let same_value = |call: &&MethodCall| call.receiver.is_some() && call.receiver == site.receiver;
+        for call in calls.iter().filter(|call| inside(call.offset)).filter(same_value) {
             if locks.get(&call.name).is_some_and(|fields| fields.contains(&site.field)) {
                 return Some(format!(
                     "`{}` locks `{}` at line {} while the lock taken at line {} is still held, and a `std::sync::Mutex` is not re-entrant",

@@ -40,6 +40,8 @@ pub struct FieldAccess {
     pub offset: usize,
     /// The receiver is the `self` keyword: `self.field`.
     pub on_self: bool,
+    /// The receiver when it is a plain name such as `self` or `mock`.
+    pub receiver: Option<String>,
     /// The access sits in a macro's arguments.
     pub in_macro: bool,
     pub kind: AccessKind,
@@ -94,6 +96,7 @@ pub fn field_accesses(index: &FileIndex, fields: &[&str]) -> Vec<FieldAccess> {
             dot_index: i,
             offset: token_range(&tokens[i + 1]).0,
             on_self: i > 0 && tokens[i - 1].kind() == T![self],
+            receiver: simple_receiver(tokens, i),
             in_macro: tokens[i]
                 .parent()
                 .is_some_and(|parent| parent.kind() == SyntaxKind::TOKEN_TREE),
@@ -109,6 +112,8 @@ pub struct MethodCall {
     pub name: String,
     pub offset: usize,
     pub on_self: bool,
+    /// The receiver when it is a plain name such as `self` or `mock`.
+    pub receiver: Option<String>,
 }
 
 pub fn method_calls(index: &FileIndex, names: &[&str]) -> Vec<MethodCall> {
@@ -126,16 +131,36 @@ pub fn method_calls(index: &FileIndex, names: &[&str]) -> Vec<MethodCall> {
         if !names.contains(&name) {
             continue;
         }
-        let receiver = i.checked_sub(2).map(|j| tokens[j].kind());
+        let before = i.checked_sub(2).map(|j| tokens[j].kind());
         let on_self = match separator {
-            T![.] => receiver == Some(T![self]),
-            _ => receiver == Some(T![Self]),
+            T![.] => before == Some(T![self]),
+            _ => before == Some(T![Self]),
+        };
+        let receiver = if separator == T![.] {
+            simple_receiver(tokens, i - 1)
+        } else {
+            None
         };
         calls.push(MethodCall {
             name: name.to_string(),
             offset: token_range(&tokens[i]).0,
             on_self,
+            receiver,
         });
     }
     calls
+}
+
+/// The receiver before the `.` at `dot` when it is a single name that does not continue a longer
+/// path or chain: `mock` in `mock.calls`, but nothing for `a.mock.calls` or `f().calls`.
+fn simple_receiver(tokens: &[SyntaxToken], dot: usize) -> Option<String> {
+    let receiver = tokens.get(dot.checked_sub(1)?)?;
+    if !matches!(receiver.kind(), SyntaxKind::IDENT | T![self]) {
+        return None;
+    }
+    let before = dot.checked_sub(2).map(|i| tokens[i].kind());
+    if matches!(before, Some(T![.]) | Some(T![::])) {
+        return None;
+    }
+    Some(receiver.text().to_string())
 }

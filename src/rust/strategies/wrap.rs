@@ -18,9 +18,20 @@ use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext};
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Finding, Fix};
 use crate::rust::discipline::{find_double_lock, line_of, locks_by_method, LockSite};
-use crate::rust::index::{FieldKind, StructInfo};
+use crate::rust::index::{FieldInfo, FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
 use crate::rust::uses::{field_accesses, method_calls, AccessKind};
+
+/// Methods of `RefCell` other than `borrow` and `borrow_mut`, which mockfix cannot convert.
+const REFCELL_METHODS: &[&str] = &[
+    "try_borrow",
+    "try_borrow_mut",
+    "try_borrow_unguarded",
+    "replace_with",
+    "swap",
+    "as_ptr",
+    "undo_leak",
+];
 
 pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
     let cells: Vec<&str> = info
@@ -163,11 +174,11 @@ impl WrapPlanner<'_> {
 
     fn rewrite_accesses(&mut self, cells: &[&str]) {
         let index = self.ctx.index;
-        let other_field_names: Vec<&str> = index
+        let other_fields: Vec<&FieldInfo> = index
             .structs
             .iter()
             .filter(|other| other.node.syntax() != self.info.node.syntax())
-            .flat_map(|other| other.fields.iter().map(|field| field.name.as_str()))
+            .flat_map(|other| other.fields.iter())
             .collect();
         let lock_call = self.ctx.rule.lock.lock_call();
         let unwrap_call = &lock_call["lock()".len()..];
@@ -175,16 +186,31 @@ impl WrapPlanner<'_> {
         for access in field_accesses(index, cells) {
             let line = self.line(access.offset);
             let on_own_self = access.on_self && self.info.impl_contains(access.offset);
-            if other_field_names.contains(&access.field.as_str()) && !on_own_self {
-                self.review.push(format!(
-                    "`.{}` at line {line} may belong to another struct of this file with a field of that name, so it was left unchanged",
-                    access.field
-                ));
-                continue;
-            }
             if access.on_self && !on_own_self {
                 // `self.calls` inside the impl of some other type is that type's field.
                 continue;
+            }
+            let namesakes: Vec<&&FieldInfo> = other_fields.iter().filter(|field| field.name == access.field).collect();
+            if !on_own_self && !namesakes.is_empty() {
+                // Another struct has a field of this name, and the receiver's type is unknown. A call
+                // that `RefCell` does not have is on the other struct's field; a `RefCell` call is
+                // ours unless the other field is a `RefCell` too.
+                let refcell_call = match &access.kind {
+                    AccessKind::OtherMethod(name) => REFCELL_METHODS.contains(&name.as_str()),
+                    AccessKind::Load | AccessKind::Store => false,
+                    _ => true,
+                };
+                let namesake_is_cell = namesakes.iter().any(|field| field.kind == FieldKind::RefCell);
+                if !refcell_call {
+                    continue;
+                }
+                if namesake_is_cell || matches!(access.kind, AccessKind::Other) {
+                    self.review.push(format!(
+                        "`.{}` at line {line} may belong to another struct of this file with a field of that name, so it was left unchanged",
+                        access.field
+                    ));
+                    continue;
+                }
             }
             let method = access.method_tokens(index);
             let name_token = &index.tokens[access.dot_index + 1];
@@ -192,6 +218,7 @@ impl WrapPlanner<'_> {
                 field: access.field.clone(),
                 offset: access.offset,
                 token: name_token.clone(),
+                receiver: access.receiver.clone(),
             };
             match &access.kind {
                 AccessKind::Borrow => {
