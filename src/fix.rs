@@ -40,6 +40,8 @@ pub struct Finding {
     pub struct_name: String,
     /// Byte range of the struct's name.
     pub name_range: (usize, usize),
+    /// The fields whose type the fix changes; code elsewhere that reaches them must change too.
+    pub changed_fields: Vec<String>,
     /// What is unsynchronized and why it matters.
     pub message: String,
     /// The fix, or `None` when no correct fix could be planned.

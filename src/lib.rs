@@ -16,6 +16,7 @@
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
 pub mod config;
+pub mod crate_uses;
 pub mod edit;
 pub mod fix;
 pub mod render;
@@ -61,7 +62,37 @@ pub struct FixPolicy {
 ///
 /// `path` is the file's path with `/` separators, matched against the rules' path globs.
 pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
+    fix_source_with_reviews(path, source, rules, policy, &[])
+}
+
+/// A reason, found outside the file, why the fix of one double needs review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalReview {
+    pub struct_name: String,
+    pub reason: String,
+}
+
+/// Like `fix_source`, and marks the fix of each double named in `reviews` as needing review.
+pub fn fix_source_with_reviews(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    policy: FixPolicy,
+    reviews: &[ExternalReview],
+) -> Result<FileOutcome, SourceError> {
     let mut findings = rust::analyze(path, source, rules)?;
+    for review in reviews {
+        let fixes = findings
+            .iter_mut()
+            .filter(|finding| finding.struct_name == review.struct_name);
+        for fix in fixes.filter_map(|finding| finding.fix.as_mut()) {
+            fix.applicability = Applicability::NeedsReview;
+            fix.review_reason = Some(match fix.review_reason.take() {
+                Some(earlier) => format!("{earlier}; {}", review.reason),
+                None => review.reason.clone(),
+            });
+        }
+    }
 
     let wanted = |finding: &Finding| {
         finding
@@ -81,9 +112,10 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
         if let Err(overlap) = edit::normalize(&mut candidate) {
             // Two doubles whose fixes touch the same code: keep the first, report the second.
             log::debug!("{path}: fix for `{}` dropped: {overlap}", finding.struct_name);
-            finding.unfixable_reason = Some(format!(
+            finding.unfixable_reason = Some(
                 "its fix overlaps the fix of another double in this file; run mockfix again after applying the first"
-            ));
+                    .to_string(),
+            );
             finding.fix = None;
             continue;
         }

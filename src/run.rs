@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::config::RuleSet;
+use crate::crate_uses::PackageFiles;
 use crate::fix::Applicability;
 use crate::walk::{for_each_rust_file, Prefilter};
 use crate::write::{check_vcs, write_atomic, VcsProblem};
-use crate::{fix_source, FileOutcome, FixPolicy};
+use crate::{fix_source, fix_source_with_reviews, FileOutcome, FixPolicy};
 
 /// The process exit code, as documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +93,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
+    review_uses_in_other_files(&mut checked, rules, options.policy);
 
     let mut fix_count = 0;
     let mut changed: Vec<&CheckedFile> = Vec::new();
@@ -157,6 +159,23 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
+/// Marks the fixes of doubles that other files of their package use as needing review, and
+/// plans those files' fixes again.
+fn review_uses_in_other_files(checked: &mut [CheckedFile], rules: &RuleSet, policy: FixPolicy) {
+    let mut packages = PackageFiles::default();
+    for file in checked.iter_mut() {
+        let Ok(text) = &mut file.result else { continue };
+        let reviews = packages.reviews_for(&file.path, &text.outcome.findings);
+        if reviews.is_empty() {
+            continue;
+        }
+        match fix_source_with_reviews(&file.display, &text.text, rules, policy, &reviews) {
+            Ok(outcome) => text.outcome = outcome,
+            Err(err) => file.result = Err(format!("{err}; the file was left unchanged")),
+        }
+    }
+}
+
 fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPolicy) -> Option<CheckedFile> {
     let display = display_path(path);
     let bytes = match std::fs::read(path) {
@@ -207,11 +226,13 @@ fn report_findings(file: &CheckedFile, text: &CheckedText, policy: FixPolicy) {
     for (index, finding) in text.outcome.findings.iter().enumerate() {
         let (line, column) = line_column(&text.text, finding.name_range.0);
         let place = format!("{}:{line}:{column}", file.display);
-        if text.outcome.applied.contains(&index) {
-            log::debug!("{place}: [{}] {}", finding.rule_id, finding.message);
-            continue;
-        }
         match (&finding.fix, &finding.unfixable_reason) {
+            (Some(fix), _) if text.outcome.applied.contains(&index) => {
+                eprintln!(
+                    "mockfix: {place}: [{}] {}\n  fix: {}",
+                    finding.rule_id, finding.message, fix.title
+                );
+            }
             (Some(fix), _) if fix.applicability == Applicability::NeedsReview && !policy.include_needs_review => {
                 eprintln!(
                     "mockfix: {place}: [{}] {}\n  fix needs review: {}; pass --unsafe-fixes to include it",

@@ -33,12 +33,23 @@ fn mockfix(folder: &Path, args: &[&str]) -> Output {
 
 fn git(folder: &Path, args: &[&str]) -> Output {
     let output = Command::new("git")
-        .args(["-c", "user.name=mockfix tests", "-c", "user.email=tests@mockfix.invalid", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=mockfix tests",
+            "-c",
+            "user.email=tests@mockfix.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(folder)
         .output()
         .expect("git runs");
-    assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
@@ -69,10 +80,21 @@ fn dry_run_prints_diff_and_exits_1() {
     let output = mockfix(repo.path(), &["--dry-run"]);
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
     let diff = stdout(&output);
-    assert!(diff.starts_with("--- a/src/mock.rs\n+++ b/src/mock.rs\n"), "diff: {diff}");
+    assert!(
+        diff.starts_with("--- a/src/mock.rs\n+++ b/src/mock.rs\n"),
+        "diff: {diff}"
+    );
     assert!(diff.contains("+    sent: Mutex<Vec<String>>,"), "diff: {diff}");
-    assert!(stderr(&output).contains("mockfix: 1 fix in 1 file"), "stderr: {}", stderr(&output));
-    assert_eq!(std::fs::read_to_string(repo.path().join("src/mock.rs")).unwrap(), DOUBLE, "dry run wrote the file");
+    assert!(
+        stderr(&output).contains("mockfix: 1 fix in 1 file"),
+        "stderr: {}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/mock.rs")).unwrap(),
+        DOUBLE,
+        "dry run wrote the file"
+    );
 }
 
 #[test]
@@ -90,20 +112,38 @@ fn clean_tree_exits_0() {
     let output = mockfix(repo.path(), &["--dry-run", "src"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert_eq!(stdout(&output), "");
-    assert!(stderr(&output).contains("0 fixes in 0 files"), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 fixes in 0 files"),
+        "stderr: {}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn diff_applies_with_git_and_patch() {
-    let repo = git_repo_with(&[("src/mock.rs", DOUBLE), ("tests/crlf_mock.rs", &DOUBLE.replace('\n', "\r\n"))]);
+    let repo = git_repo_with(&[
+        ("src/mock.rs", DOUBLE),
+        ("tests/crlf_mock.rs", &DOUBLE.replace('\n', "\r\n")),
+    ]);
     let diff = stdout(&mockfix(repo.path(), &["--dry-run"]));
     std::fs::write(repo.path().join("fix.diff"), &diff).unwrap();
     git(repo.path(), &["apply", "--check", "fix.diff"]);
 
-    let patched = git_repo_with(&[("src/mock.rs", DOUBLE), ("tests/crlf_mock.rs", &DOUBLE.replace('\n', "\r\n"))]);
+    let patched = git_repo_with(&[
+        ("src/mock.rs", DOUBLE),
+        ("tests/crlf_mock.rs", &DOUBLE.replace('\n', "\r\n")),
+    ]);
     std::fs::write(patched.path().join("fix.diff"), &diff).unwrap();
-    let patch = Command::new("patch").args(["-p1", "--binary", "-i", "fix.diff"]).current_dir(patched.path()).output().unwrap();
-    assert!(patch.status.success(), "patch -p1 failed: {}", String::from_utf8_lossy(&patch.stdout));
+    let patch = Command::new("patch")
+        .args(["-p1", "--binary", "-i", "fix.diff"])
+        .current_dir(patched.path())
+        .output()
+        .unwrap();
+    assert!(
+        patch.status.success(),
+        "patch -p1 failed: {}",
+        String::from_utf8_lossy(&patch.stdout)
+    );
 
     let applied = mockfix(repo.path(), &["--apply"]);
     assert_eq!(applied.status.code(), Some(0), "stderr: {}", stderr(&applied));
@@ -115,7 +155,11 @@ fn diff_applies_with_git_and_patch() {
         );
     }
     let crlf = std::fs::read_to_string(repo.path().join("tests/crlf_mock.rs")).unwrap();
-    assert_eq!(crlf.matches('\n').count(), crlf.matches("\r\n").count(), "bare LF in a CRLF file: {crlf:?}");
+    assert_eq!(
+        crlf.matches('\n').count(),
+        crlf.matches("\r\n").count(),
+        "bare LF in a CRLF file: {crlf:?}"
+    );
 }
 
 #[test]
@@ -123,7 +167,11 @@ fn apply_then_second_run_is_clean() {
     let repo = git_repo_with(&[("mock.rs", DOUBLE)]);
     let first = mockfix(repo.path(), &["--apply"]);
     assert_eq!(first.status.code(), Some(0), "stderr: {}", stderr(&first));
-    assert!(stderr(&first).contains("applied 1 fix in 1 file"), "stderr: {}", stderr(&first));
+    assert!(
+        stderr(&first).contains("applied 1 fix in 1 file"),
+        "stderr: {}",
+        stderr(&first)
+    );
     git(repo.path(), &["commit", "-q", "-am", "fixed"]);
     let second = mockfix(repo.path(), &["--dry-run"]);
     assert_eq!(second.status.code(), Some(0), "stderr: {}", stderr(&second));
@@ -139,11 +187,17 @@ fn apply_rejects_uncommitted_changes() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("mock.rs"), "stderr: {}", stderr(&output));
     assert!(stderr(&output).contains("--allow-dirty"), "stderr: {}", stderr(&output));
-    assert_eq!(std::fs::read_to_string(repo.path().join("mock.rs")).unwrap(), edited, "a dirty file was written");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("mock.rs")).unwrap(),
+        edited,
+        "a dirty file was written"
+    );
 
     let allowed = mockfix(repo.path(), &["--apply", "--allow-dirty"]);
     assert_eq!(allowed.status.code(), Some(0), "stderr: {}", stderr(&allowed));
-    assert!(std::fs::read_to_string(repo.path().join("mock.rs")).unwrap().contains("Mutex<Vec<String>>"));
+    assert!(std::fs::read_to_string(repo.path().join("mock.rs"))
+        .unwrap()
+        .contains("Mutex<Vec<String>>"));
 }
 
 #[test]
@@ -160,12 +214,18 @@ fn apply_outside_git_needs_flag() {
     std::fs::write(folder.path().join("mock.rs"), DOUBLE).unwrap();
     let output = mockfix(folder.path(), &["--apply"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--allow-no-vcs"), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--allow-no-vcs"),
+        "stderr: {}",
+        stderr(&output)
+    );
     assert_eq!(std::fs::read_to_string(folder.path().join("mock.rs")).unwrap(), DOUBLE);
 
     let allowed = mockfix(folder.path(), &["--apply", "--allow-no-vcs"]);
     assert_eq!(allowed.status.code(), Some(0), "stderr: {}", stderr(&allowed));
-    assert!(std::fs::read_to_string(folder.path().join("mock.rs")).unwrap().contains("self.sent.lock().unwrap()"));
+    assert!(std::fs::read_to_string(folder.path().join("mock.rs"))
+        .unwrap()
+        .contains("self.sent.lock().unwrap()"));
 }
 
 #[test]
@@ -173,8 +233,15 @@ fn missing_path_exits_2_and_names_it() {
     let repo = git_repo_with(&[("mock.rs", DOUBLE)]);
     let output = mockfix(repo.path(), &["--dry-run", "no/such/folder", "mock.rs"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("mockfix: no/such/folder: path not found"), "stderr: {}", stderr(&output));
-    assert!(stdout(&output).contains("+++ b/mock.rs"), "the existing path was still checked");
+    assert!(
+        stderr(&output).contains("mockfix: no/such/folder: path not found"),
+        "stderr: {}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("+++ b/mock.rs"),
+        "the existing path was still checked"
+    );
 }
 
 #[test]
@@ -211,9 +278,17 @@ fn user_rule_folder_adds_rules() {
         "summary = \"s\"\ndescription = \"d\"\n[structs]\nnames = [\"*Recorder\"]\n[state]\nkinds = [\"RefCell\"]\n[fix]\nstrategy = \"wrap\"\n",
     )
     .unwrap();
-    std::fs::write(folder.path().join("rec.rs"), DOUBLE.replace("MockMailer", "CallRecorder")).unwrap();
+    std::fs::write(
+        folder.path().join("rec.rs"),
+        DOUBLE.replace("MockMailer", "CallRecorder"),
+    )
+    .unwrap();
     let builtin_only = mockfix(folder.path(), &["rec.rs"]);
-    assert_eq!(builtin_only.status.code(), Some(0), "the built-in rules do not match `CallRecorder`");
+    assert_eq!(
+        builtin_only.status.code(),
+        Some(0),
+        "the built-in rules do not match `CallRecorder`"
+    );
     let with_rule = mockfix(folder.path(), &["--rules", "rules", "--no-default-rules", "rec.rs"]);
     assert_eq!(with_rule.status.code(), Some(1), "stderr: {}", stderr(&with_rule));
     assert!(stdout(&with_rule).contains("+    sent: Mutex<Vec<String>>,"));
@@ -223,16 +298,29 @@ fn user_rule_folder_adds_rules() {
 fn unreadable_files_are_reported_and_run_goes_on() {
     let folder = tempfile::tempdir().unwrap();
     let mut not_utf8 = b"// RefCell \xff\xfe\n".to_vec();
-    not_utf8.extend_from_slice(DOUBLE.as_bytes());
+    not_utf8.extend_from_slice(CLEAN.as_bytes());
     std::fs::write(folder.path().join("a_binary.rs"), &not_utf8).unwrap();
-    std::fs::write(folder.path().join("b_broken.rs"), "struct MockX { a: RefCell<u8> \nfn (").unwrap();
+    std::fs::write(
+        folder.path().join("b_broken.rs"),
+        "struct MockX { a: RefCell<u8> \nfn (",
+    )
+    .unwrap();
     std::fs::write(folder.path().join("c_mock.rs"), DOUBLE).unwrap();
     let output = mockfix(folder.path(), &["--dry-run"]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
-    assert!(message.contains("mockfix: a_binary.rs: not valid UTF-8"), "stderr: {message}");
-    assert!(message.contains("mockfix: b_broken.rs: syntax error at line"), "stderr: {message}");
-    assert!(stdout(&output).contains("+++ b/c_mock.rs"), "the valid file was still fixed");
+    assert!(
+        message.contains("mockfix: a_binary.rs: not valid UTF-8"),
+        "stderr: {message}"
+    );
+    assert!(
+        message.contains("mockfix: b_broken.rs: syntax error at line"),
+        "stderr: {message}"
+    );
+    assert!(
+        stdout(&output).contains("+++ b/c_mock.rs"),
+        "the valid file was still fixed"
+    );
     assert_eq!(std::fs::read(folder.path().join("a_binary.rs")).unwrap(), not_utf8);
 }
 
@@ -254,7 +342,11 @@ fn byte_order_mark_is_kept() {
     let output = mockfix(repo.path(), &["--apply"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let fixed = std::fs::read(repo.path().join("mock.rs")).unwrap();
-    assert!(fixed.starts_with(b"\xEF\xBB\xBFuse std::sync::Mutex;"), "{:?}", String::from_utf8_lossy(&fixed[..40]));
+    assert!(
+        fixed.starts_with(b"\xEF\xBB\xBFuse std::sync::Mutex;"),
+        "{:?}",
+        String::from_utf8_lossy(&fixed[..40])
+    );
 }
 
 #[test]
@@ -266,7 +358,11 @@ fn color_follows_flag_and_no_color() {
     assert!(!stdout(&never).contains('\u{1b}'));
     let piped = mockfix(repo.path(), &[]);
     assert!(!stdout(&piped).contains('\u{1b}'), "auto prints no escapes into a pipe");
-    let no_color = Command::new(env!("CARGO_BIN_EXE_mockfix")).current_dir(repo.path()).env("NO_COLOR", "1").output().unwrap();
+    let no_color = Command::new(env!("CARGO_BIN_EXE_mockfix"))
+        .current_dir(repo.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     assert!(!stdout(&no_color).contains('\u{1b}'));
 }
 
@@ -285,5 +381,10 @@ fn dry_run_output_snapshot() {
     let output = mockfix(repo.path(), &["--dry-run"]);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots");
-    settings.bind(|| insta::assert_snapshot!("cli_dry_run", format!("{}\n--- stderr ---\n{}", stdout(&output), stderr(&output))));
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "cli_dry_run",
+            format!("{}\n--- stderr ---\n{}", stdout(&output), stderr(&output))
+        )
+    });
 }

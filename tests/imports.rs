@@ -18,10 +18,29 @@ impl MockLog {
 /// Fixes `imports` followed by a double that needs `Mutex`, and returns the fixed imports.
 fn fixed_imports(imports: &str) -> String {
     let source = format!("{imports}{BODY}");
-    let outcome = fix_source("lib.rs", &source, &RuleSet::builtin(), FixPolicy { include_needs_review: false }).unwrap();
-    assert_eq!(outcome.applied.len(), 1, "the double was not fixed: {:?}", outcome.findings);
-    let body = BODY.replace("RefCell<", "Mutex<").replace(".borrow_mut()", ".lock().unwrap()");
-    outcome.fixed_text.strip_suffix(&body).unwrap_or_else(|| panic!("body changed: {}", outcome.fixed_text)).to_string()
+    let outcome = fix_source(
+        "lib.rs",
+        &source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        outcome.applied.len(),
+        1,
+        "the double was not fixed: {:?}",
+        outcome.findings
+    );
+    let body = BODY
+        .replace("RefCell<", "Mutex<")
+        .replace(".borrow_mut()", ".lock().unwrap()");
+    outcome
+        .fixed_text
+        .strip_suffix(&body)
+        .unwrap_or_else(|| panic!("body changed: {}", outcome.fixed_text))
+        .to_string()
 }
 
 #[test]
@@ -58,7 +77,10 @@ fn multiline_list_gains_a_line() {
 
 #[test]
 fn nested_std_group_is_merged_and_pruned() {
-    assert_eq!(fixed_imports("use std::{cell::RefCell, sync::Arc};\n"), "use std::sync::{Arc, Mutex};\n");
+    assert_eq!(
+        fixed_imports("use std::{cell::RefCell, sync::Arc};\n"),
+        "use std::sync::{Arc, Mutex};\n"
+    );
 }
 
 #[test]
@@ -91,14 +113,28 @@ fn already_imported_mutex_is_not_imported_twice() {
         fixed_imports("use std::cell::RefCell;\nuse std::sync::{Arc, Mutex};\n"),
         "use std::sync::{Arc, Mutex};\n"
     );
-    assert_eq!(fixed_imports("use std::cell::RefCell;\nuse std::sync::*;\n"), "use std::sync::*;\n");
+    assert_eq!(
+        fixed_imports("use std::cell::RefCell;\nuse std::sync::*;\n"),
+        "use std::sync::*;\n"
+    );
 }
 
 #[test]
 fn qualified_refcell_needs_no_import_change() {
     let source = "pub struct MockLog {\n    lines: std::cell::RefCell<Vec<String>>,\n}\n";
-    let outcome = fix_source("lib.rs", source, &RuleSet::builtin(), FixPolicy { include_needs_review: false }).unwrap();
-    assert_eq!(outcome.fixed_text, "use std::sync::Mutex;\n\npub struct MockLog {\n    lines: Mutex<Vec<String>>,\n}\n");
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        outcome.fixed_text,
+        "use std::sync::Mutex;\n\npub struct MockLog {\n    lines: Mutex<Vec<String>>,\n}\n"
+    );
 }
 
 #[test]
@@ -113,7 +149,15 @@ fn refcell_still_used_elsewhere_keeps_import() {
 #[test]
 fn other_mutex_in_scope_blocks_fix() {
     let source = format!("use std::cell::RefCell;\nuse parking_lot::Mutex;\n{BODY}");
-    let outcome = fix_source("lib.rs", &source, &RuleSet::builtin(), FixPolicy { include_needs_review: true }).unwrap();
+    let outcome = fix_source(
+        "lib.rs",
+        &source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
     assert!(outcome.applied.is_empty());
     let reason = outcome.findings[0].unfixable_reason.as_deref().unwrap_or_default();
     assert!(reason.contains("parking_lot::Mutex"), "reason: {reason}");

@@ -122,9 +122,14 @@ fn unqualified_uses(root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
         .collect()
 }
 
-/// Whether `name` is in scope in `module` through an import: its own, or its parent's through
-/// `use super::*`. Modules in `gaining` count as importing it already.
-fn module_imports(module: &SyntaxNode, name: &str, path: &[&str], gaining: &[SyntaxNode]) -> bool {
+/// Whether `path`'s name already means `path` in `module`, or cannot be imported there because an
+/// explicit import binds the name to something else (planning reports that case as a conflict).
+///
+/// A name that reaches the module only through a glob, such as `use super::*`, counts when the
+/// glob brings exactly `path`; otherwise an explicit import is added, which shadows the glob.
+/// Modules in `gaining` count as importing `path` already.
+fn module_imports(module: &SyntaxNode, path: &[&str], gaining: &[SyntaxNode]) -> bool {
+    let name = *path.last().expect("an import path has a name");
     if gaining.contains(module) {
         return true;
     }
@@ -132,14 +137,23 @@ fn module_imports(module: &SyntaxNode, name: &str, path: &[&str], gaining: &[Syn
     if leaves.iter().any(|leaf| leaf.binds(name)) {
         return true;
     }
-    if leaves.iter().any(|leaf| {
-        leaf.is_glob
-            && leaf
-                .path
-                .iter()
-                .map(String::as_str)
-                .eq(path[..path.len() - 1].iter().copied())
-    }) {
+    glob_brings(module, path, gaining)
+}
+
+fn glob_brings(module: &SyntaxNode, path: &[&str], gaining: &[SyntaxNode]) -> bool {
+    let name = *path.last().expect("an import path has a name");
+    if gaining.contains(module) {
+        return true;
+    }
+    let leaves = use_leaves(module);
+    if let Some(leaf) = leaves.iter().find(|leaf| leaf.binds(name)) {
+        return leaf.is_path(path);
+    }
+    let parent_path = &path[..path.len() - 1];
+    if leaves
+        .iter()
+        .any(|leaf| leaf.is_glob && leaf.path.iter().map(String::as_str).eq(parent_path.iter().copied()))
+    {
         return true;
     }
     let imports_parent = leaves.iter().any(|leaf| leaf.is_glob && leaf.path == ["super"]);
@@ -148,7 +162,7 @@ fn module_imports(module: &SyntaxNode, name: &str, path: &[&str], gaining: &[Syn
         .and_then(|module_item| module_item.parent())
         .map(|outer| enclosing_item_list(&outer));
     match parent {
-        Some(parent) if imports_parent => module_imports(&parent, name, path, gaining),
+        Some(parent) if imports_parent => glob_brings(&parent, path, gaining),
         _ => false,
     }
 }
@@ -169,7 +183,7 @@ pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str]) -> Vec<Tex
     let mut gaining: Vec<SyntaxNode> = Vec::new();
     let mut edits = Vec::new();
     for module in modules {
-        if module_imports(&module, name, path, &gaining) {
+        if module_imports(&module, path, &gaining) {
             continue;
         }
         edits.extend(plan_addition(source, &module, path));
@@ -213,8 +227,7 @@ fn plan_addition(source: &str, module: &SyntaxNode, path: &[&str]) -> Option<Tex
     let uses = module_uses(module);
     let std_use = uses
         .iter()
-        .filter(|use_item| use_item.syntax().text().to_string().contains("std::"))
-        .last();
+        .rfind(|use_item| use_item.syntax().text().to_string().contains("std::"));
     if let Some(anchor) = std_use {
         let (start, end) = node_range(anchor.syntax());
         let indent = indentation_at(source, start);

@@ -101,6 +101,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
             info.name,
             updates.join(", ")
         ),
+        changed_fields: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
@@ -120,7 +121,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         ));
         return Some(finding);
     }
-    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(info.node.syntax())) {
+    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(ctx, info)) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }

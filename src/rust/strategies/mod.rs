@@ -63,15 +63,27 @@ pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordE
         .collect()
 }
 
-/// Returns why `Mutex` cannot be written unqualified in the module of `node`: the module already
-/// imports another item named `Mutex`, such as `parking_lot::Mutex`.
-pub fn mutex_name_conflict(node: &SyntaxNode) -> Option<String> {
-    let module = enclosing_item_list(node);
-    let leaf = imports::use_leaves(&module)
-        .into_iter()
-        .find(|leaf| leaf.binds("Mutex") && !leaf.is_path(&["std", "sync", "Mutex"]))?;
-    Some(format!(
-        "the module already imports another `Mutex` (`{}`), and the fix needs `std::sync::Mutex`",
-        leaf.path.join("::")
-    ))
+/// Returns why `Mutex` cannot be written unqualified where the fix writes it: in the struct's
+/// module or the module of one of its literals, an explicit import already binds `Mutex` to
+/// another item, such as `parking_lot::Mutex`.
+pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
+    let mut places = vec![info.node.syntax().clone()];
+    places.extend(
+        struct_literals(ctx, info)
+            .iter()
+            .map(|literal| literal.syntax().clone()),
+    );
+    for place in places {
+        let module = enclosing_item_list(&place);
+        let conflicting = imports::use_leaves(&module)
+            .into_iter()
+            .find(|leaf| leaf.binds("Mutex") && !leaf.is_path(&["std", "sync", "Mutex"]));
+        if let Some(leaf) = conflicting {
+            return Some(format!(
+                "the module already imports another `Mutex` (`{}`), and the fix needs `std::sync::Mutex`",
+                leaf.path.join("::")
+            ));
+        }
+    }
+    None
 }

@@ -55,10 +55,11 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
             info.name,
             if cells.len() == 1 { "" } else { "s" },
         ),
+        changed_fields: cells.iter().map(|name| name.to_string()).collect(),
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(info.node.syntax())) {
+    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(ctx, info)) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -148,7 +149,7 @@ impl WrapPlanner<'_> {
             };
             for field in list.fields() {
                 let Some(name) = field.field_name() else { continue };
-                if !cells.contains(&&*name.text()) {
+                if !cells.iter().any(|cell| name.text() == *cell) {
                     continue;
                 }
                 let start = node_range(field.syntax()).0;
@@ -299,7 +300,7 @@ fn rewrite_cell_constructor(value: &ast::Expr) -> Option<TextEdit> {
     };
     let path = callee.path()?;
     let function = path.segment()?.name_ref()?;
-    if !matches!(&*function.text(), "new" | "default" | "from") {
+    if !["new", "default", "from"].iter().any(|name| function.text() == *name) {
         return None;
     }
     let qualifier = path.qualifier()?;
