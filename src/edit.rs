@@ -112,6 +112,40 @@ pub fn map_to_original(edits: &[TextEdit], new_offset: usize) -> usize {
     (new_offset as isize - delta) as usize
 }
 
+/// Computes line-granular edits that turn `old` into `new`: one edit per run of changed lines.
+///
+/// Fixes are planned on the original text, but imports are merged on the text after the other
+/// edits; diffing the final text gives edits of the original that renderers and editors can use.
+pub fn diff_edits(old: &str, new: &str) -> Vec<TextEdit> {
+    let old_starts = line_starts(old);
+    let new_starts = line_starts(new);
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut edits = Vec::new();
+    for op in diff.ops() {
+        if matches!(op, similar::DiffOp::Equal { .. }) {
+            continue;
+        }
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        let start = old_starts[old_range.start];
+        let end = old_starts[old_range.end];
+        let replacement = &new[new_starts[new_range.start]..new_starts[new_range.end]];
+        edits.push(TextEdit::replace(start, end, replacement));
+    }
+    edits
+}
+
+/// The byte offset where each line starts, plus the text's length as the end of the last line.
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        text.match_indices('\n')
+            .map(|(at, _)| at + 1)
+            .filter(|at| *at < text.len()),
+    );
+    starts.push(text.len());
+    starts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +182,22 @@ mod tests {
         ];
         normalize(&mut edits).unwrap();
         assert_eq!(apply("123456", &edits), "abc56");
+    }
+
+    #[test]
+    fn diff_edits_reproduce_new_text() {
+        let cases = [
+            ("a\nb\nc\n", "a\nB\nc\n"),
+            ("a\nb\nc", "a\nb\nc\nd"),
+            ("", "x\n"),
+            ("x\r\ny\r\n", "x\r\nz\r\nw\r\ny\r\n"),
+            ("one\ntwo\n", ""),
+        ];
+        for (old, new) in cases {
+            let mut edits = diff_edits(old, new);
+            normalize(&mut edits).unwrap();
+            assert_eq!(apply(old, &edits), new, "edits of {old:?} -> {new:?}: {edits:?}");
+        }
     }
 
     #[test]

@@ -62,7 +62,16 @@ pub struct FixPolicy {
 ///
 /// `path` is the file's path with `/` separators, matched against the rules' path globs.
 pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
-    fix_source_with_reviews(path, source, rules, policy, &[])
+    fix_source_with(
+        path,
+        source,
+        rules,
+        &FixRequest {
+            policy,
+            reviews: &[],
+            only_struct: None,
+        },
+    )
 }
 
 /// A reason, found outside the file, why the fix of one double needs review.
@@ -72,16 +81,26 @@ pub struct ExternalReview {
     pub reason: String,
 }
 
-/// Like `fix_source`, and marks the fix of each double named in `reviews` as needing review.
-pub fn fix_source_with_reviews(
+/// Options of `fix_source_with` beyond the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct FixRequest<'a> {
+    pub policy: FixPolicy,
+    /// Doubles whose fixes need review for reasons found outside the file.
+    pub reviews: &'a [ExternalReview],
+    /// Apply only the fix of the double with this name, as an editor's quick fix does.
+    pub only_struct: Option<&'a str>,
+}
+
+/// Like `fix_source`, with the extra options of `request`.
+pub fn fix_source_with(
     path: &str,
     source: &str,
     rules: &RuleSet,
-    policy: FixPolicy,
-    reviews: &[ExternalReview],
+    request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
+    let policy = request.policy;
     let mut findings = rust::analyze(path, source, rules)?;
-    for review in reviews {
+    for review in request.reviews {
         let fixes = findings
             .iter_mut()
             .filter(|finding| finding.struct_name == review.struct_name);
@@ -95,10 +114,11 @@ pub fn fix_source_with_reviews(
     }
 
     let wanted = |finding: &Finding| {
-        finding
-            .fix
-            .as_ref()
-            .is_some_and(|fix| fix.applicability == Applicability::Safe || policy.include_needs_review)
+        request.only_struct.is_none_or(|name| name == finding.struct_name)
+            && finding
+                .fix
+                .as_ref()
+                .is_some_and(|fix| fix.applicability == Applicability::Safe || policy.include_needs_review)
     };
     let mut applied: Vec<usize> = Vec::new();
     let mut body_edits = Vec::new();

@@ -12,7 +12,7 @@ use crate::crate_uses::PackageFiles;
 use crate::fix::Applicability;
 use crate::walk::{for_each_rust_file, Prefilter};
 use crate::write::{check_vcs, write_atomic, VcsProblem};
-use crate::{fix_source, fix_source_with_reviews, FileOutcome, FixPolicy};
+use crate::{fix_source, fix_source_with, FileOutcome, FixPolicy, FixRequest};
 
 /// The process exit code, as documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +169,12 @@ fn review_uses_in_other_files(checked: &mut [CheckedFile], rules: &RuleSet, poli
         if reviews.is_empty() {
             continue;
         }
-        match fix_source_with_reviews(&file.display, &text.text, rules, policy, &reviews) {
+        let request = FixRequest {
+            policy,
+            reviews: &reviews,
+            only_struct: None,
+        };
+        match fix_source_with(&file.display, &text.text, rules, &request) {
             Ok(outcome) => text.outcome = outcome,
             Err(err) => file.result = Err(format!("{err}; the file was left unchanged")),
         }

@@ -391,7 +391,8 @@ fn dry_run_output_snapshot() {
 
 #[test]
 fn double_used_in_another_file_needs_review() {
-    let user = "use crate::mock::MockMailer;\n\nfn sent(mock: &MockMailer) -> usize {\n    mock.sent.borrow().len()\n}\n";
+    let user =
+        "use crate::mock::MockMailer;\n\nfn sent(mock: &MockMailer) -> usize {\n    mock.sent.borrow().len()\n}\n";
     let repo = git_repo_with(&[
         ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n"),
         ("src/mock.rs", DOUBLE),
@@ -399,11 +400,22 @@ fn double_used_in_another_file_needs_review() {
     ]);
     let output = mockfix(repo.path(), &["--dry-run", "src/mock.rs"]);
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(stdout(&output), "", "a fix that breaks another file is not applied by default");
+    assert_eq!(
+        stdout(&output),
+        "",
+        "a fix that breaks another file is not applied by default"
+    );
     let message = stderr(&output);
-    assert!(message.contains("`src/user.rs` also uses `MockMailer`"), "stderr: {message}");
+    assert!(
+        message.contains("`src/user.rs` also uses `MockMailer`"),
+        "stderr: {message}"
+    );
     assert!(message.contains("--unsafe-fixes"), "stderr: {message}");
 
     let forced = mockfix(repo.path(), &["--dry-run", "--unsafe-fixes", "src/mock.rs"]);
-    assert!(stdout(&forced).contains("+++ b/src/mock.rs"), "stdout: {}", stdout(&forced));
+    assert!(
+        stdout(&forced).contains("+++ b/src/mock.rs"),
+        "stdout: {}",
+        stdout(&forced)
+    );
 }
