@@ -98,6 +98,48 @@ pub fn fix_source_with(
     rules: &RuleSet,
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
+    let planned = plan_fixes(path, source, rules, request)?;
+    let fixed_text = planned.fixed_text(source)?;
+    Ok(FileOutcome {
+        findings: planned.findings,
+        applied: planned.applied,
+        fixed_text,
+    })
+}
+
+/// The findings of one file and the fixes chosen for it, before the fixes are applied.
+///
+/// Applying them, with the import changes and the second parse, costs a few times more than
+/// finding them, so an editor computes `fixed_text` only when the user asks for a fix. The
+/// default value is the plan of a file without findings.
+#[derive(Debug, Clone, Default)]
+pub struct PlannedFixes {
+    pub findings: Vec<Finding>,
+    /// Indexes into `findings` of the fixes that `fixed_text` applies.
+    pub applied: Vec<usize>,
+    /// The edits of the `applied` fixes, checked for overlap, without import changes.
+    body_edits: Vec<edit::TextEdit>,
+}
+
+impl PlannedFixes {
+    /// Applies the chosen fixes to `source`, the text they were planned on, and returns the
+    /// result: `source` itself when no fix applies.
+    pub fn fixed_text(&self, source: &str) -> Result<String, SourceError> {
+        if self.applied.is_empty() {
+            return Ok(source.to_string());
+        }
+        rust::finish(source, &self.body_edits)
+    }
+}
+
+/// Finds the doubles in one Rust file and chooses the fixes that `request` allows, the first
+/// half of `fix_source_with`.
+pub fn plan_fixes(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    request: &FixRequest,
+) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
     let mut findings = rust::analyze(path, source, rules)?;
     for review in request.reviews {
@@ -142,18 +184,9 @@ pub fn fix_source_with(
         body_edits = candidate;
         applied.push(index);
     }
-    if applied.is_empty() {
-        return Ok(FileOutcome {
-            findings,
-            applied,
-            fixed_text: source.to_string(),
-        });
-    }
-
-    let fixed_text = rust::finish(source, &body_edits)?;
-    Ok(FileOutcome {
+    Ok(PlannedFixes {
         findings,
         applied,
-        fixed_text,
+        body_edits,
     })
 }
