@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -12,8 +12,11 @@ Exit codes:
 
 /// Find test doubles whose shared state is not synchronized and rewrite them to be thread-safe.
 #[derive(Debug, Parser)]
-#[command(name = "mockfix", version, after_help = AFTER_HELP)]
+#[command(name = "mockfix", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Files or folders to check; folders are walked, honoring .gitignore and skipping target/
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
@@ -53,6 +56,12 @@ pub struct Cli {
     /// Log why files, structs and methods were skipped, on stderr
     #[arg(long)]
     pub debug: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the language server on stdin and stdout, for editors
+    Lsp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

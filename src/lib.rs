@@ -11,7 +11,8 @@
 //! 4. `fix_source` (here): the fixes of one file are checked for overlap, their imports are
 //!    planned, the edits are applied in memory and the result is parsed again, so that a fix
 //!    which would break the syntax is dropped before anything is written.
-//! 5. `render` prints unified diffs; `write` replaces files atomically.
+//! 5. `render` prints unified diffs; `write` replaces files atomically. `lsp` shows the same
+//!    findings and fixes in an editor, as diagnostics and code actions.
 //!
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
@@ -19,6 +20,7 @@ pub mod config;
 pub mod crate_uses;
 pub mod edit;
 pub mod fix;
+pub mod lsp;
 pub mod render;
 pub mod run;
 pub mod rust;

@@ -24,6 +24,16 @@ fn main() -> ExitCode {
         })
         .init();
 
+    if let Some(cli::Command::Lsp) = cli.command {
+        return match mockfix::lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("mockfix: language server stopped: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
     let rules = match RuleSet::load(&cli.rules, cli.no_default_rules) {
         Ok(rules) => rules,
         Err(errors) => {
