@@ -914,3 +914,23 @@ fn exit_without_shutdown_ends_with_status_1() {
 
     assert_eq!(wait_for_exit(&mut client.child).code(), Some(1));
 }
+
+#[test]
+fn folder_named_lsp_after_option_is_path() {
+    let workspace = workspace_with(&[("lsp/mailer.rs", MAILER)]);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_mockfix"))
+        .args(["--dry-run", "lsp"])
+        .current_dir(workspace.path())
+        .output()
+        .unwrap();
+
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let diff = String::from_utf8(output.stdout).unwrap();
+    assert!(diff.starts_with("--- a/lsp/mailer.rs\n"), "{diff}");
+}
