@@ -9,9 +9,11 @@ pub mod discipline;
 pub mod imports;
 pub mod index;
 pub mod strategies;
+pub mod suppression;
 pub mod text;
 pub mod uses;
 
+use ra_ap_syntax::ast::HasAttrs;
 use ra_ap_syntax::{ast, AstNode, Edition, Parse, SourceFile};
 
 use crate::config::{RuleSet, Strategy};
@@ -62,6 +64,9 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>
             index: &index,
             rule,
         };
+        let no_std = file
+            .attrs()
+            .any(|attr| attr.as_simple_atom().is_some_and(|name| name == "no_std"));
         for info in &index.structs {
             // A double is matched by its name, or by `unsafe impl Sync` alone when the rule says so.
             let by_unsafe_sync = rule.any_name_with_unsafe_sync && !info.unsafe_impls.is_empty();
@@ -81,11 +86,26 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>
                 log::debug!("{path}: `{}` skipped: not a struct with named fields", info.name);
                 continue;
             }
+            // `// mockfix: ignore` or `// mockfix: ignore[rule-id]` above the struct.
+            if suppression::is_suppressed(source, info.node.syntax(), &rule.id) {
+                log::debug!(
+                    "{path}: `{}` skipped: suppressed by a `mockfix: ignore` comment",
+                    info.name
+                );
+                continue;
+            }
             let finding = match rule.strategy {
                 Strategy::Wrap => strategies::wrap::plan(&ctx, info),
                 Strategy::Guard => strategies::guard::plan(&ctx, info),
             };
-            findings.extend(finding);
+            let Some(mut finding) = finding else { continue };
+            // A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
+            if no_std && finding.fix.is_some() {
+                finding.fix = None;
+                finding.unfixable_reason =
+                    Some("the file is a `#![no_std]` crate root, which has no `std::sync::Mutex`".to_string());
+            }
+            findings.push(finding);
         }
     }
     findings.sort_by_key(|finding| finding.name_range.0);

@@ -21,7 +21,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasName};
 use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext};
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Finding, Fix};
-use crate::rust::discipline::line_of;
+use crate::rust::discipline::{line_of, passed_as_argument, tokens_in};
 use crate::rust::index::{FieldKind, MethodInfo, SelfKind, StructInfo};
 use crate::rust::text::{append_to_braced_list, indentation_at, line_ending_at, line_start, node_range, token_range};
 use crate::rust::uses::{field_accesses, method_calls, AccessKind, MethodCall};
@@ -123,7 +123,11 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         ));
         return Some(finding);
     }
-    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = guard_hazard(ctx, info, &guarded) {
+        finding.unfixable_reason = Some(reason);
+        return Some(finding);
+    }
+    if let Some(reason) = derive_blocker(info, &[]).or_else(|| mutex_name_conflict(ctx, info)) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -193,6 +197,32 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         edits,
     });
     Some(finding)
+}
+
+/// Returns why a guard held for a whole method body is unsafe in one of the guarded methods: the
+/// method awaits while holding it, or passes `self` to a call that may call back into the double.
+fn guard_hazard(ctx: &PlanContext, info: &StructInfo, guarded: &BTreeSet<String>) -> Option<String> {
+    for method in info.methods.iter().filter(|method| guarded.contains(&method.name)) {
+        let Some(body) = method.node.body() else { continue };
+        let (start, end) = node_range(body.syntax());
+        let tokens = tokens_in(&ctx.index.tokens, start, end);
+        if let Some(await_token) = tokens.iter().find(|token| token.kind() == ra_ap_syntax::T![await]) {
+            return Some(format!(
+                "a guard in `{}` would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`",
+                method.name,
+                line_of(ctx.source, token_range(await_token).0)
+            ));
+        }
+        if let Some(offset) = passed_as_argument(tokens, "self") {
+            return Some(format!(
+                "`{}` passes `self` to a call at line {}, which may call back into `{}` while the guard is held, and a `std::sync::Mutex` is not re-entrant",
+                method.name,
+                line_of(ctx.source, offset),
+                info.name
+            ));
+        }
+    }
+    None
 }
 
 /// The rule's field name, or a variant of it when the struct already has a field so named.

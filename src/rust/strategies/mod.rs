@@ -3,6 +3,7 @@
 //! `wrap` replaces `RefCell` fields with `Mutex`; `guard` adds a `Mutex<()>` field and locks it
 //! in each method. Both share the helpers below for struct literals, derives and imports.
 
+pub mod clone_impl;
 pub mod guard;
 pub mod wrap;
 
@@ -27,12 +28,13 @@ pub struct PlanContext<'a> {
 const DERIVES_MUTEX_LACKS: &[&str] = &["Clone", "Copy", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash"];
 
 /// Returns why the fix cannot be applied because of the struct's derives, if it cannot.
-pub fn derive_blocker(info: &StructInfo) -> Option<String> {
+/// Derives in `handled` are replaced by hand-written impls and do not block.
+pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
     let blocking: Vec<&str> = info
         .derives
         .iter()
         .map(String::as_str)
-        .filter(|name| DERIVES_MUTEX_LACKS.contains(name))
+        .filter(|name| DERIVES_MUTEX_LACKS.contains(name) && !handled.contains(name))
         .collect();
     if blocking.is_empty() {
         return None;

@@ -14,10 +14,10 @@
 
 use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
-use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext};
+use super::{clone_impl, derive_blocker, mutex_name_conflict, struct_literals, PlanContext};
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Finding, Fix};
-use crate::rust::discipline::{find_double_lock, line_of, locks_by_method, LockSite};
+use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
 use crate::rust::index::{FieldInfo, FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
 use crate::rust::uses::{field_accesses, method_calls, AccessKind};
@@ -59,7 +59,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &["Clone"]).or_else(|| mutex_name_conflict(ctx, info)) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -78,11 +78,21 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
     let method_names: Vec<&str> = info.methods.iter().map(|method| method.name.as_str()).collect();
     let calls = method_calls(ctx.index, &method_names);
     let locks = locks_by_method(info, &planner.lock_sites, &calls);
-    if let Some(reason) = find_double_lock(ctx.source, &planner.lock_sites, &calls, &locks) {
-        finding.unfixable_reason = Some(format!(
-            "{reason}, so the fix would deadlock; release the first borrow earlier, then run mockfix again"
-        ));
+    if let Some(reason) = find_lock_hazard(ctx.source, &ctx.index.tokens, &planner.lock_sites, &calls, &locks) {
+        finding.unfixable_reason = Some(reason);
         return Some(finding);
+    }
+    if info.derives.iter().any(|name| name == "Clone") {
+        match clone_impl::plan(ctx.source, info, &cells, ctx.rule.lock.lock_call()) {
+            Some(edits) => planner.edits.extend(edits),
+            None => {
+                finding.unfixable_reason = Some(format!(
+                    "`{}` derives `Clone`, which `Mutex` does not implement, and mockfix cannot write the impl by hand because a field has attributes; implement `Clone` by hand, then run mockfix again",
+                    info.name
+                ));
+                return Some(finding);
+            }
+        }
     }
 
     let (applicability, review_reason) = match planner.review.first() {
