@@ -70,6 +70,7 @@ fixture_tests! {
     refcell_doc_comments: "refcell-in-shared-double" / "doc_comments" fixes ["FakePaymentGateway"];
     refcell_let_bound_guard: "refcell-in-shared-double" / "let_bound_guard" fixes ["SpyPublisher"];
     refcell_field_name_shared_with_real_store: "refcell-in-shared-double" / "field_name_shared_with_real_store" fixes ["FakeCounterStore"];
+    refcell_derive_clone_generic: "refcell-in-shared-double" / "derive_clone_generic" fixes ["FakeStore"];
     refcell_not_applicable_registry: "refcell-in-shared-double" / "not_applicable_registry" fixes [];
     atomic_basic_counter: "split-atomic-update-in-double" / "basic_counter" fixes ["FakeViewCounter"];
     atomic_existing_mutex_field: "split-atomic-update-in-double" / "existing_mutex_field" fixes ["FakeUploadMetrics"];
