@@ -1,5 +1,7 @@
 //! Findings and fixes: what every language front end produces and every renderer consumes.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::edit::TextEdit;
 
 /// How safe it is to apply a fix without reading it.
@@ -31,6 +33,29 @@ pub struct Fix {
     /// Edits of the struct, its constructors, methods and use sites. Import edits are planned
     /// later for the whole file, once it is known which fixes are applied together.
     pub edits: Vec<TextEdit>,
+    /// The change to the double's type, which its uses in other files must follow.
+    pub conversion: Conversion,
+}
+
+/// How a fix changes a double, so that its uses in other files can change with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conversion {
+    /// These `RefCell` fields became `Mutex`es, locked with `.{lock_call}`.
+    Wrap {
+        fields: Vec<String>,
+        lock_call: String,
+        /// For each method of the double, the fields it locks, directly or through other methods.
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
+    /// A `Mutex<()>` field of this name was added, which every struct literal must initialise.
+    Guard { field: String },
+}
+
+/// A double declared in another file whose fix this file's uses must follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignDouble {
+    pub struct_name: String,
+    pub conversion: Conversion,
 }
 
 /// A test double whose shared state is not synchronized.

@@ -7,7 +7,15 @@ use mockfix::{fix_source, FixPolicy};
 /// Runs every built-in rule on `source`, including fixes that need review, and returns the
 /// reason given for the one finding on `double`, after checking that nothing was changed.
 fn reason_for(source: &str, double: &str) -> String {
-    let outcome = fix_source("lib.rs", source, &RuleSet::builtin(), FixPolicy { include_needs_review: true }).unwrap();
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
     assert_eq!(outcome.fixed_text, source, "a refused fix changed the text");
     let finding = outcome
         .findings
@@ -15,12 +23,27 @@ fn reason_for(source: &str, double: &str) -> String {
         .find(|finding| finding.struct_name == double)
         .unwrap_or_else(|| panic!("no finding on `{double}`: {:?}", outcome.findings));
     assert!(finding.fix.is_none(), "`{double}` got a fix: {:?}", finding.fix);
-    finding.unfixable_reason.clone().expect("a finding without a fix says why")
+    finding
+        .unfixable_reason
+        .clone()
+        .expect("a finding without a fix says why")
 }
 
 fn findings_on(source: &str) -> Vec<String> {
-    let outcome = fix_source("lib.rs", source, &RuleSet::builtin(), FixPolicy { include_needs_review: true }).unwrap();
-    outcome.findings.iter().map(|finding| finding.struct_name.clone()).collect()
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
+    outcome
+        .findings
+        .iter()
+        .map(|finding| finding.struct_name.clone())
+        .collect()
 }
 
 #[test]
@@ -52,7 +75,10 @@ impl FakeClock {
 async fn tick() {}
 ";
     let reason = reason_for(source, "FakeClock");
-    assert!(reason.contains("a guard in `advance` would be held across the `.await` at line 6"), "{reason}");
+    assert!(
+        reason.contains("a guard in `advance` would be held across the `.await` at line 6"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -89,7 +115,15 @@ impl MockBank {
     }
 }
 ";
-    let outcome = fix_source("lib.rs", source, &RuleSet::builtin(), FixPolicy { include_needs_review: false }).unwrap();
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
     assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
 }
 
@@ -102,7 +136,10 @@ pub fn check(spy: &SpyLog) {
 }
 ";
     let reason = reason_for(source, "SpyLog");
-    assert!(reason.contains("`lines` would be locked at line 4 while the lock taken at line 4"), "{reason}");
+    assert!(
+        reason.contains("`lines` would be locked at line 4 while the lock taken at line 4"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -119,7 +156,10 @@ impl MockQueue {
 }
 ";
     let reason = reason_for(source, "MockQueue");
-    assert!(reason.contains("`len` locks `items` at line 8 while the lock taken at line 6"), "{reason}");
+    assert!(
+        reason.contains("`len` locks `items` at line 8 while the lock taken at line 6"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -180,7 +220,10 @@ fn derive_partial_eq_is_reported() {
 pub struct MockMailer { sent: RefCell<Vec<String>> }
 ";
     let reason = reason_for(source, "MockMailer");
-    assert!(reason.contains("derives `PartialEq`, which `Mutex` does not implement"), "{reason}");
+    assert!(
+        reason.contains("derives `PartialEq`, which `Mutex` does not implement"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -198,13 +241,26 @@ fn suppression_comment_silences_double() {
     let double = "pub struct MockMailer { sent: std::cell::RefCell<Vec<String>> }\n";
     assert_eq!(findings_on(double), ["MockMailer"]);
     assert!(findings_on(&format!("// mockfix: ignore\n{double}")).is_empty());
-    assert!(findings_on(&format!("// mockfix: ignore[refcell-in-shared-double]\n#[derive(Default)]\n{double}")).is_empty());
-    assert_eq!(findings_on(&format!("// mockfix: ignore[other-rule]\n{double}")), ["MockMailer"]);
-    assert_eq!(findings_on(&format!("// mockfix: ignore\n\n{double}")), ["MockMailer"], "a blank line ends the comment block");
+    assert!(findings_on(&format!(
+        "// mockfix: ignore[refcell-in-shared-double]\n#[derive(Default)]\n{double}"
+    ))
+    .is_empty());
+    assert_eq!(
+        findings_on(&format!("// mockfix: ignore[other-rule]\n{double}")),
+        ["MockMailer"]
+    );
+    assert_eq!(
+        findings_on(&format!("// mockfix: ignore\n\n{double}")),
+        ["MockMailer"],
+        "a blank line ends the comment block"
+    );
 }
 
 #[test]
 fn unrelated_names_are_left_alone() {
     assert!(findings_on("pub struct Registry { items: std::cell::RefCell<Vec<u8>> }\n").is_empty());
-    assert!(findings_on("pub struct MockPoint(std::cell::RefCell<u8>);\n").is_empty(), "tuple structs are skipped");
+    assert!(
+        findings_on("pub struct MockPoint(std::cell::RefCell<u8>);\n").is_empty(),
+        "tuple structs are skipped"
+    );
 }

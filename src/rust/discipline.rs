@@ -5,12 +5,12 @@
 //! following Rust's rules for temporaries, and reports a second lock of the same mutex inside
 //! that span, directly or through a method call that locks it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
 
-use super::index::StructInfo;
+use super::index::MethodInfo;
 use super::text::{node_range, token_range};
 use super::uses::MethodCall;
 
@@ -26,16 +26,17 @@ pub struct LockSite {
     pub receiver: Option<String>,
 }
 
-/// For each method of the struct, the fields it locks directly or through methods it calls on
-/// `self`.
+/// For each method in `methods`, the fields it locks directly or through methods it calls on
+/// `self`, starting from what `known` says of methods defined elsewhere.
 pub fn locks_by_method(
-    info: &StructInfo,
+    methods: &[MethodInfo],
     sites: &[LockSite],
     calls: &[MethodCall],
-) -> HashMap<String, BTreeSet<String>> {
-    let mut direct: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut callees: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for method in &info.methods {
+    known: &BTreeMap<String, BTreeSet<String>>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut direct: BTreeMap<String, BTreeSet<String>> = known.clone();
+    let mut callees: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for method in methods {
         let (start, end) = node_range(method.node.syntax());
         let inside = |offset: usize| start <= offset && offset < end;
         direct.entry(method.name.clone()).or_default().extend(
@@ -80,7 +81,7 @@ pub fn find_lock_hazard(
     tokens: &[SyntaxToken],
     sites: &[LockSite],
     calls: &[MethodCall],
-    locks: &HashMap<String, BTreeSet<String>>,
+    locks: &BTreeMap<String, BTreeSet<String>>,
 ) -> Option<String> {
     let mut nested_orders: Vec<(String, String, usize)> = Vec::new();
     for site in sites {

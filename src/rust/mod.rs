@@ -18,7 +18,7 @@ use ra_ap_syntax::{ast, AstNode, Edition, Parse, SourceFile};
 
 use crate::config::{RuleSet, Strategy};
 use crate::edit::{self, TextEdit};
-use crate::fix::Finding;
+use crate::fix::{Conversion, Finding, ForeignDouble};
 use crate::SourceError;
 use index::FileIndex;
 use strategies::PlanContext;
@@ -49,21 +49,66 @@ pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
 
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
 pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>, SourceError> {
+    analyze_with_foreign(path, source, rules, &[]).map(|(findings, _)| findings)
+}
+
+/// The edits at one file's uses of a double declared in another file.
+#[derive(Debug, Clone)]
+pub struct ForeignUses {
+    pub struct_name: String,
+    pub edits: Vec<TextEdit>,
+    /// Why the uses cannot follow the double's fix; the fix must not be applied when not empty.
+    pub problems: Vec<String>,
+}
+
+/// Like `analyze`, and plans this file's uses of the `foreign` doubles that other files fix.
+pub fn analyze_with_foreign(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    foreign: &[ForeignDouble],
+) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
     let parse = parse(source)?;
     let file = parse.tree();
     let index = FileIndex::build(&file);
+    let ctx = PlanContext {
+        source,
+        root: file.syntax(),
+        index: &index,
+    };
+    let foreign_uses = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
+    let findings = find_doubles(path, &file, &ctx, rules);
+    Ok((findings, foreign_uses))
+}
+
+fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
+    let name = double.struct_name.as_str();
+    let (edits, problems) = match &double.conversion {
+        Conversion::Wrap {
+            fields,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::wrap::plan_foreign(ctx, name, fields, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
+        Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+    };
+    ForeignUses {
+        struct_name: double.struct_name.clone(),
+        edits,
+        problems,
+    }
+}
+
+fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSet) -> Vec<Finding> {
+    let (source, index) = (ctx.source, ctx.index);
     let mut findings = Vec::new();
     for rule in rules.enabled() {
         if !rule.matches_path(path) {
             log::debug!("{path}: rule `{}` does not apply to this path", rule.id);
             continue;
         }
-        let ctx = PlanContext {
-            source,
-            root: file.syntax(),
-            index: &index,
-            rule,
-        };
         let no_std = file
             .attrs()
             .any(|attr| attr.as_simple_atom().is_some_and(|name| name == "no_std"));
@@ -95,8 +140,8 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>
                 continue;
             }
             let finding = match rule.strategy {
-                Strategy::Wrap => strategies::wrap::plan(&ctx, info),
-                Strategy::Guard => strategies::guard::plan(&ctx, info),
+                Strategy::Wrap => strategies::wrap::plan(ctx, rule, info),
+                Strategy::Guard => strategies::guard::plan(ctx, rule, info),
             };
             let Some(mut finding) = finding else { continue };
             // A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
@@ -109,7 +154,7 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>
         }
     }
     findings.sort_by_key(|finding| finding.name_range.0);
-    Ok(findings)
+    findings
 }
 
 /// Applies the fixes' `edits` to `source`, then merges and prunes imports and parses the result.

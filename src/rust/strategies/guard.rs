@@ -16,17 +16,18 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use ra_ap_syntax::ast::{self, AstNode, HasName};
+use ra_ap_syntax::ast::{self, AstNode, HasName, HasVisibility};
 
-use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext};
+use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext, Target};
+use crate::config::Rule;
 use crate::edit::TextEdit;
-use crate::fix::{Applicability, Finding, Fix};
+use crate::fix::{Applicability, Conversion, Finding, Fix};
 use crate::rust::discipline::{line_of, passed_as_argument, tokens_in};
 use crate::rust::index::{FieldKind, MethodInfo, SelfKind, StructInfo};
 use crate::rust::text::{append_to_braced_list, indentation_at, line_ending_at, line_start, node_range, token_range};
 use crate::rust::uses::{field_accesses, method_calls, AccessKind, MethodCall};
 
-pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
+pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding> {
     let atomics: Vec<&str> = info
         .fields_of_kind(FieldKind::Atomic)
         .map(|field| field.name.as_str())
@@ -75,7 +76,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         .map(|field| field.name.clone());
     let guard_field = existing_guard
         .clone()
-        .unwrap_or_else(|| free_field_name(info, &ctx.rule.guard_field));
+        .unwrap_or_else(|| free_field_name(info, &rule.guard_field));
     let touching: BTreeSet<String> = accesses
         .iter()
         .filter_map(|access| method_at(access.offset))
@@ -91,7 +92,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         .map(|(method, field)| format!("`{method}` loads `{field}` and stores it back"))
         .collect();
     let mut finding = Finding {
-        rule_id: ctx.rule.id.clone(),
+        rule_id: rule.id.clone(),
         struct_name: info.name.clone(),
         name_range: info
             .node
@@ -142,42 +143,22 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
             return None;
         };
         let last = list.fields().last().map(|field| field.syntax().clone());
+        let visibility = shared_visibility(info);
         edits.extend(append_to_braced_list(
             ctx.source,
             &l_curly,
             last.as_ref(),
             &r_curly,
-            &format!("{guard_field}: Mutex<()>"),
+            &format!("{visibility}{guard_field}: Mutex<()>"),
         ));
-        for literal in struct_literals(ctx, info) {
-            let Some(fields) = literal.record_expr_field_list() else {
-                continue;
-            };
-            // `..base` supplies the new field from the base value.
-            if fields.dotdot_token().is_some() {
-                continue;
-            }
-            let (Some(l_curly), Some(r_curly)) = (fields.l_curly_token(), fields.r_curly_token()) else {
-                review.push(format!(
-                    "the struct literal at line {} is incomplete",
-                    line_of(ctx.source, node_range(literal.syntax()).0)
-                ));
-                continue;
-            };
-            let last = fields.fields().last().map(|field| field.syntax().clone());
-            edits.extend(append_to_braced_list(
-                ctx.source,
-                &l_curly,
-                last.as_ref(),
-                &r_curly,
-                &format!("{guard_field}: Mutex::new(())"),
-            ));
-        }
+        let (literal_edits, literal_review) = initialise_in_literals(ctx, &Target::defined(info), &guard_field);
+        edits.extend(literal_edits);
+        review.extend(literal_review);
     }
     let lock = format!(
         "let {} = self.{guard_field}.{};",
-        ctx.rule.guard_binding,
-        ctx.rule.lock.lock_call()
+        rule.guard_binding,
+        rule.lock.lock_call()
     );
     for method in pending {
         if let Some(edit) = insert_first_statement(ctx.source, &method.node, &lock) {
@@ -195,8 +176,67 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         applicability,
         review_reason,
         edits,
+        conversion: Conversion::Guard { field: guard_field },
     });
     Some(finding)
+}
+
+/// Plans the initialisation of the guard field `field` of the double `name`, declared in another
+/// file, in this file's struct literals.
+pub fn plan_foreign(ctx: &PlanContext, name: &str, field: &str) -> (Vec<TextEdit>, Vec<String>) {
+    initialise_in_literals(ctx, &Target::foreign(ctx.index, name), field)
+}
+
+/// Adds `field: Mutex::new(())` to each struct literal of the double, except those with `..base`,
+/// which supplies the field from the base value.
+fn initialise_in_literals(ctx: &PlanContext, target: &Target, field: &str) -> (Vec<TextEdit>, Vec<String>) {
+    let mut edits = Vec::new();
+    let mut review = Vec::new();
+    for literal in struct_literals(ctx, target) {
+        let Some(fields) = literal.record_expr_field_list() else {
+            continue;
+        };
+        if fields.dotdot_token().is_some() {
+            continue;
+        }
+        let (Some(l_curly), Some(r_curly)) = (fields.l_curly_token(), fields.r_curly_token()) else {
+            review.push(format!(
+                "the struct literal at line {} is incomplete",
+                line_of(ctx.source, node_range(literal.syntax()).0)
+            ));
+            continue;
+        };
+        let last = fields.fields().last().map(|field| field.syntax().clone());
+        edits.extend(append_to_braced_list(
+            ctx.source,
+            &l_curly,
+            last.as_ref(),
+            &r_curly,
+            &format!("{field}: Mutex::new(())"),
+        ));
+    }
+    (edits, review)
+}
+
+/// The visibility that every field of the struct shares, such as `pub(crate) `, so that code that
+/// can write a literal of the struct today can still write it with the new field; empty when the
+/// fields differ or are private.
+fn shared_visibility(info: &StructInfo) -> String {
+    let visibilities: BTreeSet<String> = info
+        .fields
+        .iter()
+        .map(|field| {
+            field
+                .node
+                .visibility()
+                .map(|vis| vis.syntax().text().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    match visibilities.into_iter().collect::<Vec<_>>().as_slice() {
+        [only] if !only.is_empty() => format!("{only} "),
+        _ => String::new(),
+    }
 }
 
 /// Returns why a guard held for a whole method body is unsafe in one of the guarded methods: the

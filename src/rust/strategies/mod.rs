@@ -11,16 +11,14 @@ use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::SyntaxNode;
 
 use super::imports;
-use super::index::{enclosing_item_list, FileIndex, StructInfo};
+use super::index::{enclosing_item_list, methods_of, FileIndex, MethodInfo, StructInfo};
 use super::text::node_range;
-use crate::config::Rule;
 
-/// What every strategy needs to plan a fix in one file.
+/// What every strategy needs to plan edits in one file.
 pub struct PlanContext<'a> {
     pub source: &'a str,
     pub root: &'a SyntaxNode,
     pub index: &'a FileIndex,
-    pub rule: &'a Rule,
 }
 
 /// Derives that `Mutex` does not implement, so a struct deriving them stops compiling once a field
@@ -47,9 +45,9 @@ pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
     ))
 }
 
-/// The struct literals that build this struct in the file: `MockMailer { .. }`, and `Self { .. }`
+/// The struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`
 /// inside its impls.
-pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordExpr> {
+pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExpr> {
     ctx.root
         .descendants()
         .filter_map(ast::RecordExpr::cast)
@@ -58,9 +56,9 @@ pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordE
                 return false;
             };
             if segment.self_type_token().is_some() {
-                return info.impl_contains(node_range(literal.syntax()).0);
+                return target.impl_contains(node_range(literal.syntax()).0);
             }
-            segment.name_ref().is_some_and(|name| name.text() == info.name)
+            segment.name_ref().is_some_and(|name| name.text() == target.name)
         })
         .collect()
 }
@@ -71,7 +69,7 @@ pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordE
 pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
     let mut places = vec![info.node.syntax().clone()];
     places.extend(
-        struct_literals(ctx, info)
+        struct_literals(ctx, &Target::defined(info))
             .iter()
             .map(|literal| literal.syntax().clone()),
     );
@@ -88,4 +86,45 @@ pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<Strin
         }
     }
     None
+}
+
+/// A double as one file sees it: its definition when the file declares it, and the impls and
+/// methods of it that the file contains. A fix plans edits in the defining file and, through a
+/// `Target` without a definition, at the use sites in the other files of the package.
+pub struct Target<'a> {
+    pub name: &'a str,
+    pub definition: Option<&'a StructInfo>,
+    pub impls: Vec<ast::Impl>,
+    pub methods: Vec<MethodInfo>,
+}
+
+impl<'a> Target<'a> {
+    pub fn defined(info: &'a StructInfo) -> Target<'a> {
+        Target {
+            name: &info.name,
+            definition: Some(info),
+            impls: info.impls.clone(),
+            methods: info.methods.clone(),
+        }
+    }
+
+    /// The double `name`, declared in another file.
+    pub fn foreign(index: &FileIndex, name: &'a str) -> Target<'a> {
+        let impls = index.impls_of(name);
+        let methods = impls.iter().flat_map(methods_of).collect();
+        Target {
+            name,
+            definition: None,
+            impls,
+            methods,
+        }
+    }
+
+    /// Whether `offset` lies inside one of the double's impls in this file.
+    pub fn impl_contains(&self, offset: usize) -> bool {
+        self.impls.iter().any(|item| {
+            let (start, end) = node_range(item.syntax());
+            start <= offset && offset < end
+        })
+    }
 }
