@@ -49,6 +49,22 @@ pub enum Conversion {
     },
     /// A `Mutex<()>` field of this name was added, which every struct literal must initialise.
     Guard { field: String },
+    /// These `Cell` fields became atomics or `Mutex`es.
+    Cell {
+        fields: Vec<CellField>,
+        /// `Ordering` variants of a load, a store and a read-modify-write.
+        orderings: (String, String, String),
+        lock_call: String,
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
+}
+
+/// A `Cell` field and what replaces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellField {
+    pub name: String,
+    /// The atomic type, such as `AtomicUsize`, or `None` for a `Mutex`.
+    pub atomic: Option<String>,
 }
 
 /// A double declared in another file whose fix this file's uses must follow.

@@ -264,3 +264,75 @@ fn unrelated_names_are_left_alone() {
         "tuple structs are skipped"
     );
 }
+
+#[test]
+fn cell_read_then_write_needs_review() {
+    let source = "use std::cell::Cell;
+pub struct FakeCounter { hits: Cell<usize> }
+impl FakeCounter {
+    pub fn hit(&self) {
+        let seen = self.hits.get();
+        self.hits.set(seen + 1);
+    }
+}
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert!(outcome.applied.is_empty(), "a split update was applied");
+    assert_eq!(outcome.fixed_text, source);
+    let fix = outcome.findings[0].fix.as_ref().expect("the fix is offered for review");
+    let reason = fix.review_reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("`self.hits` is read at line 5 and written at line 6"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn cell_update_in_one_call_is_safe() {
+    let source = "use std::cell::Cell;
+pub struct FakeCounter { hits: Cell<usize> }
+impl FakeCounter {
+    pub fn hit(&self) -> () {
+        self.hits.set(self.hits.get() + 1)
+    }
+}
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("{ self.hits.fetch_add(1, Ordering::SeqCst); }"),
+        "a tail expression keeps the type `()`: {}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn cell_with_derived_clone_is_reported() {
+    let source = "use std::cell::Cell;
+#[derive(Clone)]
+pub struct FakeCounter { hits: Cell<usize> }
+";
+    let reason = reason_for(source, "FakeCounter");
+    assert!(
+        reason.contains("derives `Clone`, which atomics do not implement"),
+        "{reason}"
+    );
+}

@@ -16,11 +16,14 @@ pub enum StateKind {
     /// An atomic field that a method loads and later stores: each access is atomic, but an update
     /// made of the two can lose a concurrent write.
     AtomicTwoStep,
+    /// A `Cell<T>` field: not `Sync`; integers and `bool` become atomics, other types a `Mutex`.
+    Cell,
 }
 
 impl StateKind {
     const NAMES: &'static [(&'static str, StateKind)] = &[
         ("RefCell", StateKind::RefCell),
+        ("Cell", StateKind::Cell),
         ("atomic-two-step", StateKind::AtomicTwoStep),
     ];
 
@@ -36,6 +39,7 @@ impl StateKind {
     pub fn trigger_words(self) -> &'static [&'static str] {
         match self {
             StateKind::RefCell => &["RefCell"],
+            StateKind::Cell => &["Cell"],
             StateKind::AtomicTwoStep => &["Atomic"],
         }
     }
@@ -43,7 +47,7 @@ impl StateKind {
     /// The strategy that can fix this kind of state.
     fn strategy(self) -> Strategy {
         match self {
-            StateKind::RefCell => Strategy::Wrap,
+            StateKind::RefCell | StateKind::Cell => Strategy::Wrap,
             StateKind::AtomicTwoStep => Strategy::Guard,
         }
     }
@@ -85,6 +89,28 @@ impl LockPolicy {
     }
 }
 
+/// The memory ordering of the atomic operations that replace a cell's accesses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicOrdering {
+    /// `SeqCst` everywhere: what a `Cell` in one thread behaved like.
+    SeqCst,
+    /// `Acquire` loads, `Release` stores and `AcqRel` read-modify-writes.
+    AcqRel,
+    /// `Relaxed` everywhere: enough for counters that publish no other data.
+    Relaxed,
+}
+
+impl AtomicOrdering {
+    /// The orderings of a load, a store and a read-modify-write, as `Ordering` variant names.
+    pub fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            AtomicOrdering::SeqCst => ("SeqCst", "SeqCst", "SeqCst"),
+            AtomicOrdering::AcqRel => ("Acquire", "Release", "AcqRel"),
+            AtomicOrdering::Relaxed => ("Relaxed", "Relaxed", "Relaxed"),
+        }
+    }
+}
+
 /// A checked rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
@@ -105,6 +131,7 @@ pub struct Rule {
     /// Name of the variable that holds the guard in each method.
     pub guard_binding: String,
     pub lock: LockPolicy,
+    pub ordering: AtomicOrdering,
     /// The rule's example: `(before, after)`.
     pub example: Option<(String, String)>,
 }
@@ -201,6 +228,19 @@ pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, Ru
         )?,
         None => LockPolicy::Unwrap,
     };
+    let ordering = match &raw.fix.ordering {
+        Some(ordering) => parse_choice(
+            ordering,
+            "fix.ordering",
+            &[
+                ("SeqCst", AtomicOrdering::SeqCst),
+                ("AcqRel", AtomicOrdering::AcqRel),
+                ("Relaxed", AtomicOrdering::Relaxed),
+            ],
+            &error_at,
+        )?,
+        None => AtomicOrdering::SeqCst,
+    };
 
     Ok(Rule {
         id: id.to_string(),
@@ -217,6 +257,7 @@ pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, Ru
         guard_field,
         guard_binding,
         lock,
+        ordering,
         example: raw.example.map(|example| (example.before, example.after)),
     })
 }
@@ -347,7 +388,8 @@ strategy = "wrap"
     fn unknown_state_kind_lists_choices() {
         let err = compile(&VALID.replace("\"RefCell\"", "\"Refcell\"")).unwrap_err();
         assert!(
-            err.message.contains("expected one of \"RefCell\", \"atomic-two-step\""),
+            err.message
+                .contains("expected one of \"RefCell\", \"Cell\", \"atomic-two-step\""),
             "{}",
             err.message
         );

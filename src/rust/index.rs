@@ -10,6 +10,8 @@ use super::text::{derive_names, node_range};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldKind {
     RefCell,
+    /// `Cell<T>`: not `Sync`; integers and `bool` have atomic counterparts.
+    Cell,
     Atomic,
     /// `Mutex<()>`: a guard field, possibly added by an earlier run.
     UnitMutex,
@@ -249,6 +251,7 @@ fn field_kind(ty: &ast::Type) -> FieldKind {
     };
     match last.as_str() {
         "RefCell" if std_or_core(&["cell"]) => FieldKind::RefCell,
+        "Cell" if std_or_core(&["cell"]) => FieldKind::Cell,
         name if name.starts_with("Atomic") && name.len() > "Atomic".len() && std_or_core(&["sync", "atomic"]) => {
             FieldKind::Atomic
         }
@@ -293,4 +296,18 @@ pub fn module_items(module: &SyntaxNode) -> Vec<ast::Item> {
     } else {
         Vec::new()
     }
+}
+
+/// The text of a path type's single generic argument: `usize` for `Cell<usize>`.
+pub fn single_generic_argument(ty: &ast::Type) -> Option<String> {
+    let ast::Type::PathType(path_type) = ty else {
+        return None;
+    };
+    let args = path_type.path()?.segment()?.generic_arg_list()?;
+    let mut iter = args.generic_args();
+    let first = iter.next()?;
+    if iter.next().is_some() {
+        return None;
+    }
+    Some(first.syntax().text().to_string())
 }

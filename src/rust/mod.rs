@@ -16,7 +16,7 @@ pub mod uses;
 use ra_ap_syntax::ast::HasAttrs;
 use ra_ap_syntax::{ast, AstNode, Edition, Parse, SourceFile};
 
-use crate::config::{RuleSet, Strategy};
+use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
 use crate::SourceError;
@@ -93,6 +93,15 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
             (plan.edits, plan.problems)
         }
         Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+        Conversion::Cell {
+            fields,
+            orderings,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::cell::plan_foreign(ctx, name, fields, orderings, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
     };
     ForeignUses {
         struct_name: double.struct_name.clone(),
@@ -139,18 +148,24 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 );
                 continue;
             }
-            let finding = match rule.strategy {
-                Strategy::Wrap => strategies::wrap::plan(ctx, rule, info),
-                Strategy::Guard => strategies::guard::plan(ctx, rule, info),
-            };
-            let Some(mut finding) = finding else { continue };
-            // A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
-            if no_std && finding.fix.is_some() {
-                finding.fix = None;
-                finding.unfixable_reason =
-                    Some("the file is a `#![no_std]` crate root, which has no `std::sync::Mutex`".to_string());
+            let planned: Vec<Finding> = rule
+                .state_kinds
+                .iter()
+                .filter_map(|kind| match kind {
+                    StateKind::RefCell => strategies::wrap::plan(ctx, rule, info),
+                    StateKind::Cell => strategies::cell::plan(ctx, rule, info),
+                    StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
+                })
+                .collect();
+            for mut finding in planned {
+                // A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
+                if no_std && finding.fix.is_some() {
+                    finding.fix = None;
+                    finding.unfixable_reason =
+                        Some("the file is a `#![no_std]` crate root, which has no `std::sync::Mutex`".to_string());
+                }
+                findings.push(finding);
             }
-            findings.push(finding);
         }
     }
     findings.sort_by_key(|finding| finding.name_range.0);
@@ -166,23 +181,55 @@ pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
     edit::normalize(&mut edits).map_err(|err| SourceError::Internal(err.to_string()))?;
     let fixed = edit::apply(source, &edits);
 
-    let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
-    let mut additions = imports::plan_additions(&fixed, tree.syntax(), &["std", "sync", "Mutex"]);
-    let fixed = apply_pass(&fixed, &mut additions)?;
+    // Each name gets its own pass over freshly parsed text, so that two names merged into one
+    // `use` list see each other.
+    let mut fixed = fixed;
+    for path in IMPORTABLE {
+        let name = path.last().expect("paths have a name");
+        if !fixed.contains(name) {
+            continue;
+        }
+        let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
+        let all_introduced = !has_unqualified_name(source, name);
+        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, all_introduced);
+        fixed = apply_pass(&fixed, &mut additions)?;
+    }
 
-    let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
-    let cell_paths: [&[&str]; 2] = [&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]];
-    let originally_used = has_unqualified_name(source, "RefCell");
-    let mut removals = if originally_used {
-        imports::plan_removals(&fixed, tree.syntax(), &cell_paths)
-    } else {
-        Vec::new()
-    };
-    let fixed = apply_pass(&fixed, &mut removals)?;
+    for name in REPLACEABLE {
+        if !has_unqualified_name(source, name) {
+            continue;
+        }
+        let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
+        let std_path = ["std", "cell", name];
+        let core_path = ["core", "cell", name];
+        let paths: [&[&str]; 2] = [&std_path, &core_path];
+        let mut removals = imports::plan_removals(&fixed, tree.syntax(), &paths);
+        fixed = apply_pass(&fixed, &mut removals)?;
+    }
 
     check_syntax(source, &fixed)?;
     Ok(fixed)
 }
+
+/// Names that fixes write unqualified, with the path they are imported from.
+const IMPORTABLE: &[&[&str]] = &[
+    &["std", "sync", "Mutex"],
+    &["std", "sync", "atomic", "AtomicBool"],
+    &["std", "sync", "atomic", "AtomicI8"],
+    &["std", "sync", "atomic", "AtomicI16"],
+    &["std", "sync", "atomic", "AtomicI32"],
+    &["std", "sync", "atomic", "AtomicI64"],
+    &["std", "sync", "atomic", "AtomicIsize"],
+    &["std", "sync", "atomic", "AtomicU8"],
+    &["std", "sync", "atomic", "AtomicU16"],
+    &["std", "sync", "atomic", "AtomicU32"],
+    &["std", "sync", "atomic", "AtomicU64"],
+    &["std", "sync", "atomic", "AtomicUsize"],
+    &["std", "sync", "atomic", "Ordering"],
+];
+
+/// Cell types that fixes replace; their `std::cell` imports go when nothing names them any more.
+const REPLACEABLE: &[&str] = &["RefCell", "Cell"];
 
 fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceError> {
     edit::normalize(edits).map_err(|err| SourceError::Internal(format!("import edits: {err}")))?;

@@ -3,6 +3,7 @@
 //! `wrap` replaces `RefCell` fields with `Mutex`; `guard` adds a `Mutex<()>` field and locks it
 //! in each method. Both share the helpers below for struct literals, derives and imports.
 
+pub mod cell;
 pub mod clone_impl;
 pub mod guard;
 pub mod wrap;
@@ -10,9 +11,11 @@ pub mod wrap;
 use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::SyntaxNode;
 
-use super::imports;
-use super::index::{enclosing_item_list, methods_of, FileIndex, MethodInfo, StructInfo};
+use super::discipline::line_of;
+use super::imports::{self, Binding};
+use super::index::{enclosing_item_list, methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
 use super::text::node_range;
+use super::uses::{field_accesses, FieldAccess};
 
 /// What every strategy needs to plan edits in one file.
 pub struct PlanContext<'a> {
@@ -64,8 +67,8 @@ pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExp
 }
 
 /// Returns why `Mutex` cannot be written unqualified where the fix writes it: in the struct's
-/// module or the module of one of its literals, an explicit import already binds `Mutex` to
-/// another item, such as `parking_lot::Mutex`.
+/// module or the module of one of its literals, `Mutex` already means another item, such as
+/// `parking_lot::Mutex`, through an import of the module or a `use super::*`.
 pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
     let mut places = vec![info.node.syntax().clone()];
     places.extend(
@@ -75,17 +78,37 @@ pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<Strin
     );
     for place in places {
         let module = enclosing_item_list(&place);
-        let conflicting = imports::use_leaves(&module)
-            .into_iter()
-            .find(|leaf| leaf.binds("Mutex") && !leaf.is_path(&["std", "sync", "Mutex"]));
-        if let Some(leaf) = conflicting {
+        let other = match imports::binding_of(&module, "Mutex", &["std", "sync"]) {
+            Binding::Explicit(path) if path != ["std", "sync", "Mutex"] => Some(path.join("::")),
+            // A glob's `Mutex` is shadowed by the import the fix adds, which is only safe when the
+            // module's own code does not use the glob's `Mutex`.
+            Binding::Glob(path) if path != ["std", "sync", "Mutex"] && names_in_module(&module, "Mutex") => {
+                Some(path.join("::"))
+            }
+            Binding::Unknown if names_in_module(&module, "Mutex") => Some("a glob import".to_string()),
+            _ => None,
+        };
+        if let Some(other) = other {
             return Some(format!(
-                "the module already imports another `Mutex` (`{}`), and the fix needs `std::sync::Mutex`",
-                leaf.path.join("::")
+                "`Mutex` already means `{other}` in the module at line {}, and the fix needs `std::sync::Mutex`",
+                line_of(ctx.source, node_range(&place).0)
             ));
         }
     }
     None
+}
+
+/// Whether code in `module` itself, outside `use` items, names `name`.
+fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
+    module
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| token.text() == name)
+        .any(|token| {
+            !token
+                .parent_ancestors()
+                .any(|node| node.kind() == ra_ap_syntax::SyntaxKind::USE)
+        })
 }
 
 /// A double as one file sees it: its definition when the file declares it, and the impls and
@@ -127,4 +150,59 @@ impl<'a> Target<'a> {
             start <= offset && offset < end
         })
     }
+}
+
+/// The accesses of `fields` in this file that belong to the target double, whose fields are of
+/// `kind` and have the methods `kind_methods`.
+///
+/// `self.x` inside another type's impl is that type's field and is skipped. Where another struct
+/// of the file has a field of the same name and the receiver's type is unknown, a call that the
+/// cell type does not have belongs to the other struct and is skipped; anything else there is
+/// ambiguous and recorded in `review`.
+pub fn target_accesses(
+    ctx: &PlanContext,
+    target: &Target,
+    fields: &[&str],
+    kind: FieldKind,
+    kind_methods: &[&str],
+    review: &mut Vec<String>,
+) -> Vec<FieldAccess> {
+    let other_fields: Vec<&FieldInfo> = ctx
+        .index
+        .structs
+        .iter()
+        .filter(|other| {
+            target
+                .definition
+                .is_none_or(|info| other.node.syntax() != info.node.syntax())
+        })
+        .flat_map(|other| other.fields.iter())
+        .collect();
+    let mut selected = Vec::new();
+    for access in field_accesses(ctx.index, fields) {
+        let on_own_self = access.on_self && target.impl_contains(access.offset);
+        if access.on_self && !on_own_self {
+            continue;
+        }
+        let namesakes: Vec<&&FieldInfo> = other_fields.iter().filter(|field| field.name == access.field).collect();
+        if !on_own_self && !namesakes.is_empty() {
+            let kind_call = access
+                .method
+                .as_deref()
+                .is_none_or(|method| kind_methods.contains(&method));
+            if !kind_call {
+                continue;
+            }
+            if namesakes.iter().any(|field| field.kind == kind) || access.method.is_none() {
+                review.push(format!(
+                    "`.{}` at line {} may belong to another struct of this file with a field of that name, so it was left unchanged",
+                    access.field,
+                    line_of(ctx.source, access.offset)
+                ));
+                continue;
+            }
+        }
+        selected.push(access);
+    }
+    selected
 }

@@ -16,17 +16,23 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{clone_impl, derive_blocker, mutex_name_conflict, struct_literals, PlanContext, Target};
+use super::{clone_impl, derive_blocker, mutex_name_conflict, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix};
 use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
-use crate::rust::index::{FieldInfo, FieldKind, StructInfo};
+use crate::rust::index::{FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
-use crate::rust::uses::{field_accesses, method_calls, AccessKind};
+use crate::rust::uses::{method_calls, AccessKind};
 
-/// Methods of `RefCell` other than `borrow` and `borrow_mut`, which mockfix cannot convert.
+/// The methods of `RefCell`.
 const REFCELL_METHODS: &[&str] = &[
+    "borrow",
+    "borrow_mut",
+    "take",
+    "replace",
+    "into_inner",
+    "get_mut",
     "try_borrow",
     "try_borrow_mut",
     "try_borrow_unguarded",
@@ -245,48 +251,19 @@ impl<'a> WrapPlanner<'a> {
 
     fn rewrite_accesses(&mut self, cells: &[&str]) {
         let index = self.ctx.index;
-        let other_fields: Vec<&FieldInfo> = index
-            .structs
-            .iter()
-            .filter(|other| {
-                self.target
-                    .definition
-                    .is_none_or(|info| other.node.syntax() != info.node.syntax())
-            })
-            .flat_map(|other| other.fields.iter())
-            .collect();
         let lock_call = self.lock_call;
         let unwrap_call = &lock_call["lock()".len()..];
+        let accesses = target_accesses(
+            self.ctx,
+            &self.target,
+            cells,
+            FieldKind::RefCell,
+            REFCELL_METHODS,
+            &mut self.review,
+        );
 
-        for access in field_accesses(index, cells) {
+        for access in accesses {
             let line = self.line(access.offset);
-            let on_own_self = access.on_self && self.target.impl_contains(access.offset);
-            if access.on_self && !on_own_self {
-                // `self.calls` inside the impl of some other type is that type's field.
-                continue;
-            }
-            let namesakes: Vec<&&FieldInfo> = other_fields.iter().filter(|field| field.name == access.field).collect();
-            if !on_own_self && !namesakes.is_empty() {
-                // Another struct has a field of this name, and the receiver's type is unknown. A call
-                // that `RefCell` does not have is on the other struct's field; a `RefCell` call is
-                // ours unless the other field is a `RefCell` too.
-                let refcell_call = match &access.kind {
-                    AccessKind::OtherMethod(name) => REFCELL_METHODS.contains(&name.as_str()),
-                    AccessKind::Load | AccessKind::Store => false,
-                    _ => true,
-                };
-                let namesake_is_cell = namesakes.iter().any(|field| field.kind == FieldKind::RefCell);
-                if !refcell_call {
-                    continue;
-                }
-                if namesake_is_cell || matches!(access.kind, AccessKind::Other) {
-                    self.review.push(format!(
-                        "`.{}` at line {line} may belong to another struct of this file with a field of that name, so it was left unchanged",
-                        access.field
-                    ));
-                    continue;
-                }
-            }
             let method = access.method_tokens(index);
             let name_token = &index.tokens[access.dot_index + 1];
             let site = LockSite {
