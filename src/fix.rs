@@ -49,6 +49,14 @@ pub enum Conversion {
     },
     /// A `Mutex<()>` field of this name was added, which every struct literal must initialise.
     Guard { field: String },
+    /// `Rc` became `Arc` and `Rc<RefCell<T>>` became `Arc<Mutex<T>>` for these fields, and in the
+    /// results of these functions.
+    Rc {
+        fields: Vec<String>,
+        functions: Vec<SharedResult>,
+        lock_call: String,
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
     /// These `Cell` fields became atomics or `Mutex`es.
     Cell {
         fields: Vec<CellField>,
@@ -57,6 +65,15 @@ pub enum Conversion {
         lock_call: String,
         method_locks: BTreeMap<String, BTreeSet<String>>,
     },
+}
+
+/// A function whose result holds converted `Rc<RefCell<T>>` values, so that locals bound from it
+/// are converted too: all of the result, or the listed elements of a returned tuple.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedResult {
+    pub function: String,
+    /// `None` when the whole result is shared; otherwise the tuple positions that are.
+    pub positions: Option<Vec<usize>>,
 }
 
 /// A `Cell` field and what replaces it.

@@ -103,3 +103,83 @@ fn literal_in_other_file_gets_guard_field() {
     );
     assert!(diff.contains("+use std::sync::{Arc, Mutex};"), "{diff}");
 }
+
+#[test]
+fn rc_log_returned_to_integration_test_follows() {
+    let folder = tempfile::tempdir().unwrap();
+    let crate_dir = folder.path().join("publisher");
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    std::fs::create_dir_all(crate_dir.join("tests")).unwrap();
+    std::fs::write(
+        crate_dir.join("Cargo.toml"),
+        "[package]\nname = \"publisher\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        crate_dir.join("src/lib.rs"),
+        "use std::cell::RefCell;
+use std::rc::Rc;
+
+pub struct MockPublisher {
+    log: Rc<RefCell<Vec<String>>>,
+}
+
+impl MockPublisher {
+    pub fn new() -> (Self, Rc<RefCell<Vec<String>>>) {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        (MockPublisher { log: Rc::clone(&log) }, log)
+    }
+
+    pub fn publish(&self, event: &str) {
+        self.log.borrow_mut().push(event.to_string());
+    }
+}
+",
+    )
+    .unwrap();
+    std::fs::write(
+        crate_dir.join("tests/publish.rs"),
+        "use std::sync::Arc;
+
+use publisher::MockPublisher;
+
+#[test]
+fn publishes_from_threads() {
+    let (publisher, log) = MockPublisher::new();
+    let publisher = Arc::new(publisher);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            let publisher = Arc::clone(&publisher);
+            scope.spawn(move || publisher.publish(\"event\"));
+        }
+    });
+    assert_eq!(log.borrow().len(), 4);
+}
+",
+    )
+    .unwrap();
+
+    let apply = Command::new(env!("CARGO_BIN_EXE_mockfix"))
+        .args(["--apply", "--allow-no-vcs", "src"])
+        .current_dir(&crate_dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        apply.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
+    let test_file = std::fs::read_to_string(crate_dir.join("tests/publish.rs")).unwrap();
+    assert!(
+        test_file.contains("assert_eq!(log.lock().unwrap().len(), 4);"),
+        "{test_file}"
+    );
+
+    let after = cargo_test(&crate_dir, &folder.path().join("target"));
+    assert!(
+        after.status.success(),
+        "the fixed crate fails: {}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}

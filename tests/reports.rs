@@ -336,3 +336,29 @@ pub struct FakeCounter { hits: Cell<usize> }
         "{reason}"
     );
 }
+
+#[test]
+fn rc_borrow_on_unknown_value_needs_review() {
+    let source = "use std::cell::RefCell;
+use std::rc::Rc;
+pub struct MockLog { lines: Rc<RefCell<Vec<String>>> }
+pub fn count(source: &Holder) -> usize {
+    source.lines_handle().borrow().len()
+}
+pub struct Holder;
+impl Holder { pub fn lines_handle(&self) -> &RefCell<Vec<String>> { unimplemented!() } }
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert!(outcome.applied.is_empty());
+    let fix = outcome.findings[0].fix.as_ref().expect("offered for review");
+    let reason = fix.review_reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("at line 5 may be on an `Rc<RefCell<T>>`"), "{reason}");
+}

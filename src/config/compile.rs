@@ -18,12 +18,15 @@ pub enum StateKind {
     AtomicTwoStep,
     /// A `Cell<T>` field: not `Sync`; integers and `bool` become atomics, other types a `Mutex`.
     Cell,
+    /// An `Rc<T>` field, usually `Rc<RefCell<T>>`: becomes `Arc<T>` and `Arc<Mutex<T>>`.
+    Rc,
 }
 
 impl StateKind {
     const NAMES: &'static [(&'static str, StateKind)] = &[
         ("RefCell", StateKind::RefCell),
         ("Cell", StateKind::Cell),
+        ("Rc", StateKind::Rc),
         ("atomic-two-step", StateKind::AtomicTwoStep),
     ];
 
@@ -40,6 +43,7 @@ impl StateKind {
         match self {
             StateKind::RefCell => &["RefCell"],
             StateKind::Cell => &["Cell"],
+            StateKind::Rc => &["Rc"],
             StateKind::AtomicTwoStep => &["Atomic"],
         }
     }
@@ -47,7 +51,7 @@ impl StateKind {
     /// The strategy that can fix this kind of state.
     fn strategy(self) -> Strategy {
         match self {
-            StateKind::RefCell | StateKind::Cell => Strategy::Wrap,
+            StateKind::RefCell | StateKind::Cell | StateKind::Rc => Strategy::Wrap,
             StateKind::AtomicTwoStep => Strategy::Guard,
         }
     }
@@ -389,7 +393,7 @@ strategy = "wrap"
         let err = compile(&VALID.replace("\"RefCell\"", "\"Refcell\"")).unwrap_err();
         assert!(
             err.message
-                .contains("expected one of \"RefCell\", \"Cell\", \"atomic-two-step\""),
+                .contains("expected one of \"RefCell\", \"Cell\", \"Rc\", \"atomic-two-step\""),
             "{}",
             err.message
         );

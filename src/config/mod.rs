@@ -20,6 +20,10 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
         include_str!("../../rules/cell-in-shared-double.toml"),
     ),
     (
+        "rc-in-shared-double",
+        include_str!("../../rules/rc-in-shared-double.toml"),
+    ),
+    (
         "refcell-in-shared-double",
         include_str!("../../rules/refcell-in-shared-double.toml"),
     ),

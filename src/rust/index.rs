@@ -12,6 +12,8 @@ pub enum FieldKind {
     RefCell,
     /// `Cell<T>`: not `Sync`; integers and `bool` have atomic counterparts.
     Cell,
+    /// `Rc<T>`, usually `Rc<RefCell<T>>` shared with the test: neither `Send` nor `Sync`.
+    Rc,
     Atomic,
     /// `Mutex<()>`: a guard field, possibly added by an earlier run.
     UnitMutex,
@@ -252,6 +254,7 @@ fn field_kind(ty: &ast::Type) -> FieldKind {
     match last.as_str() {
         "RefCell" if std_or_core(&["cell"]) => FieldKind::RefCell,
         "Cell" if std_or_core(&["cell"]) => FieldKind::Cell,
+        "Rc" if std_or_core(&["rc"]) => FieldKind::Rc,
         name if name.starts_with("Atomic") && name.len() > "Atomic".len() && std_or_core(&["sync", "atomic"]) => {
             FieldKind::Atomic
         }

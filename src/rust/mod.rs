@@ -93,6 +93,15 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
             (plan.edits, plan.problems)
         }
         Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+        Conversion::Rc {
+            fields,
+            functions,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::rc::plan_foreign(ctx, name, fields, functions, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
         Conversion::Cell {
             fields,
             orderings,
@@ -154,6 +163,7 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 .filter_map(|kind| match kind {
                     StateKind::RefCell => strategies::wrap::plan(ctx, rule, info),
                     StateKind::Cell => strategies::cell::plan(ctx, rule, info),
+                    StateKind::Rc => strategies::rc::plan(ctx, rule, info),
                     StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
                 })
                 .collect();
@@ -195,15 +205,12 @@ pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
         fixed = apply_pass(&fixed, &mut additions)?;
     }
 
-    for name in REPLACEABLE {
+    for (name, paths) in REPLACEABLE {
         if !has_unqualified_name(source, name) {
             continue;
         }
         let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
-        let std_path = ["std", "cell", name];
-        let core_path = ["core", "cell", name];
-        let paths: [&[&str]; 2] = [&std_path, &core_path];
-        let mut removals = imports::plan_removals(&fixed, tree.syntax(), &paths);
+        let mut removals = imports::plan_removals(&fixed, tree.syntax(), paths);
         fixed = apply_pass(&fixed, &mut removals)?;
     }
 
@@ -213,6 +220,7 @@ pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
 
 /// Names that fixes write unqualified, with the path they are imported from.
 const IMPORTABLE: &[&[&str]] = &[
+    &["std", "sync", "Arc"],
     &["std", "sync", "Mutex"],
     &["std", "sync", "atomic", "AtomicBool"],
     &["std", "sync", "atomic", "AtomicI8"],
@@ -228,8 +236,13 @@ const IMPORTABLE: &[&[&str]] = &[
     &["std", "sync", "atomic", "Ordering"],
 ];
 
-/// Cell types that fixes replace; their `std::cell` imports go when nothing names them any more.
-const REPLACEABLE: &[&str] = &["RefCell", "Cell"];
+/// Types that fixes replace, with the paths they are imported from; those imports go when
+/// nothing names the type any more.
+const REPLACEABLE: &[(&str, &[&[&str]])] = &[
+    ("RefCell", &[&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]]),
+    ("Cell", &[&["std", "cell", "Cell"], &["core", "cell", "Cell"]]),
+    ("Rc", &[&["std", "rc", "Rc"], &["alloc", "rc", "Rc"]]),
+];
 
 fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceError> {
     edit::normalize(edits).map_err(|err| SourceError::Internal(format!("import edits: {err}")))?;

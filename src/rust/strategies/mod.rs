@@ -6,6 +6,7 @@
 pub mod cell;
 pub mod clone_impl;
 pub mod guard;
+pub mod rc;
 pub mod wrap;
 
 use ra_ap_syntax::ast::{self, AstNode};
