@@ -164,6 +164,7 @@ fn load(packages: &mut PackageFiles, path: &PathBuf) -> Option<CheckedFile> {
         path: shown.clone(),
         canonical: path.clone(),
         display: display_path(&shown),
+        walked: false,
         original_bytes: bytes.clone(),
         result,
     })
@@ -177,6 +178,9 @@ fn recheck(
     foreign: &[ForeignDouble],
 ) {
     let Ok(text) = &mut file.result else { return };
+    // Outside the given paths only the uses of doubles fixed elsewhere change.
+    let no_rules = RuleSet::default();
+    let rules = if file.walked { rules } else { &no_rules };
     let request = FixRequest {
         policy,
         reviews,

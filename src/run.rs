@@ -46,6 +46,9 @@ pub(crate) struct CheckedFile {
     /// The path without symbolic links, which tells two spellings of one file apart.
     pub(crate) canonical: PathBuf,
     pub(crate) display: String,
+    /// The file lies under the paths the run was given; a file outside them is changed only where
+    /// it uses a double fixed elsewhere.
+    pub(crate) walked: bool,
     /// The bytes as read, to detect a change between reading and writing.
     pub(crate) original_bytes: Vec<u8>,
     pub(crate) result: Result<CheckedText, String>,
@@ -169,6 +172,7 @@ fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPo
                 path: path.to_path_buf(),
                 canonical: canonical_path(path),
                 display,
+                walked: true,
                 original_bytes: Vec::new(),
                 result: Err(format!("cannot read: {err}")),
             });
@@ -190,6 +194,7 @@ fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPo
         path: path.to_path_buf(),
         canonical: canonical_path(path),
         display,
+        walked: true,
         original_bytes: bytes,
         result,
     })

@@ -83,6 +83,14 @@ pub fn analyze_with_foreign(
 
 fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
     let name = double.struct_name.as_str();
+    // A struct of the same name declared here is another type, and the name means it in this file.
+    if ctx.index.structs.iter().any(|info| info.name == name) {
+        return ForeignUses {
+            struct_name: double.struct_name.clone(),
+            edits: Vec::new(),
+            problems: Vec::new(),
+        };
+    }
     let (edits, problems) = match &double.conversion {
         Conversion::Wrap {
             fields,
