@@ -208,8 +208,9 @@ pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
             continue;
         }
         let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
-        let all_introduced = !has_unqualified_name(source, name);
-        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, all_introduced);
+        let original = SourceFile::parse(source, Edition::Edition2024).tree();
+        let named_before = imports::modules_naming(original.syntax(), name);
+        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, &named_before);
         fixed = apply_pass(&fixed, &mut additions)?;
     }
 
