@@ -17,10 +17,11 @@
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
 pub mod config;
-pub mod crate_uses;
 pub mod edit;
 pub mod fix;
+mod follow;
 pub mod lsp;
+pub mod package;
 pub mod render;
 pub mod run;
 pub mod rust;
@@ -28,7 +29,7 @@ pub mod walk;
 pub mod write;
 
 use crate::config::RuleSet;
-use crate::fix::{Applicability, Finding};
+use crate::fix::{Applicability, Finding, ForeignDouble};
 
 /// What checking one file produced.
 #[derive(Debug, Clone)]
@@ -36,8 +37,13 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     /// Indexes into `findings` of the fixes that `fixed_text` contains.
     pub applied: Vec<usize>,
-    /// The file's text with `applied` fixes; equal to the input when none applies.
+    /// The file's text with `applied` fixes and the uses of `foreign_applied` doubles rewritten;
+    /// equal to the input when nothing applies.
     pub fixed_text: String,
+    /// Doubles of other files whose uses in this file were rewritten.
+    pub foreign_applied: Vec<String>,
+    /// Doubles of other files whose uses in this file cannot follow their fix, and why.
+    pub foreign_problems: Vec<ExternalReview>,
 }
 
 /// A file that could not be checked.
@@ -72,6 +78,7 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
             policy,
             reviews: &[],
             only_struct: None,
+            foreign: &[],
         },
     )
 }
@@ -91,6 +98,8 @@ pub struct FixRequest<'a> {
     pub reviews: &'a [ExternalReview],
     /// Apply only the fix of the double with this name, as an editor's quick fix does.
     pub only_struct: Option<&'a str>,
+    /// Doubles declared in other files whose fixes this file's uses must follow.
+    pub foreign: &'a [ForeignDouble],
 }
 
 /// Like `fix_source`, with the extra options of `request`.
@@ -106,6 +115,8 @@ pub fn fix_source_with(
         findings: planned.findings,
         applied: planned.applied,
         fixed_text,
+        foreign_applied: planned.foreign_applied,
+        foreign_problems: planned.foreign_problems,
     })
 }
 
@@ -119,15 +130,20 @@ pub struct PlannedFixes {
     pub findings: Vec<Finding>,
     /// Indexes into `findings` of the fixes that `fixed_text` applies.
     pub applied: Vec<usize>,
-    /// The edits of the `applied` fixes, checked for overlap, without import changes.
+    /// Doubles of other files whose uses `fixed_text` rewrites.
+    pub foreign_applied: Vec<String>,
+    /// Doubles of other files whose uses in this file cannot follow their fix, and why.
+    pub foreign_problems: Vec<ExternalReview>,
+    /// The edits of the `applied` fixes and of the uses of the `foreign_applied` doubles,
+    /// checked for overlap, without import changes.
     body_edits: Vec<edit::TextEdit>,
 }
 
 impl PlannedFixes {
     /// Applies the chosen fixes to `source`, the text they were planned on, and returns the
-    /// result: `source` itself when no fix applies.
+    /// result: `source` itself when nothing applies.
     pub fn fixed_text(&self, source: &str) -> Result<String, SourceError> {
-        if self.applied.is_empty() {
+        if self.body_edits.is_empty() {
             return Ok(source.to_string());
         }
         rust::finish(source, &self.body_edits)
@@ -143,7 +159,7 @@ pub fn plan_fixes(
     request: &FixRequest,
 ) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
-    let mut findings = rust::analyze(path, source, rules)?;
+    let (mut findings, foreign_uses) = rust::analyze_with_foreign(path, source, rules, request.foreign)?;
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -186,9 +202,38 @@ pub fn plan_fixes(
         body_edits = candidate;
         applied.push(index);
     }
+
+    // Uses of doubles fixed in other files follow those fixes, unless they cannot.
+    let mut foreign_applied = Vec::new();
+    let mut foreign_problems = Vec::new();
+    for uses in foreign_uses {
+        if !uses.problems.is_empty() {
+            foreign_problems.push(ExternalReview {
+                struct_name: uses.struct_name.clone(),
+                reason: format!("in `{path}`: {}", uses.problems.join("; ")),
+            });
+            continue;
+        }
+        let mut candidate = body_edits.clone();
+        candidate.extend(uses.edits.iter().cloned());
+        if let Err(overlap) = edit::normalize(&mut candidate) {
+            foreign_problems.push(ExternalReview {
+                struct_name: uses.struct_name.clone(),
+                reason: format!("in `{path}`, its edits overlap the fix of another double ({overlap})"),
+            });
+            continue;
+        }
+        body_edits = candidate;
+        if !uses.edits.is_empty() {
+            foreign_applied.push(uses.struct_name);
+        }
+    }
+
     Ok(PlannedFixes {
         findings,
         applied,
+        foreign_applied,
+        foreign_problems,
         body_edits,
     })
 }

@@ -17,7 +17,8 @@ fn main() -> ExitCode {
         log::LevelFilter::Warn
     };
     env_logger::Builder::new()
-        .filter_level(level)
+        .filter_level(log::LevelFilter::Warn)
+        .filter_module("mockfix", level)
         .format(|out, record| {
             use std::io::Write;
             writeln!(out, "mockfix: {}", record.args())

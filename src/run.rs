@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::config::RuleSet;
-use crate::crate_uses::PackageFiles;
 use crate::fix::Applicability;
 use crate::walk::{for_each_rust_file, Prefilter};
 use crate::write::{check_vcs, write_atomic, VcsProblem};
-use crate::{fix_source, fix_source_with, FileOutcome, FixPolicy, FixRequest};
+use crate::{fix_source, FileOutcome, FixPolicy};
 
 /// The process exit code, as documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,20 +40,25 @@ pub struct RunOptions {
     pub color: anstream::ColorChoice,
 }
 
-/// A file the walk checked, with what came of it.
-struct CheckedFile {
-    path: PathBuf,
-    display: String,
+/// A file the run checked, with what came of it.
+pub(crate) struct CheckedFile {
+    pub(crate) path: PathBuf,
+    /// The path without symbolic links, which tells two spellings of one file apart.
+    pub(crate) canonical: PathBuf,
+    pub(crate) display: String,
+    /// The file lies under the paths the run was given; a file outside them is changed only where
+    /// it uses a double fixed elsewhere.
+    pub(crate) walked: bool,
     /// The bytes as read, to detect a change between reading and writing.
-    original_bytes: Vec<u8>,
-    result: Result<CheckedText, String>,
+    pub(crate) original_bytes: Vec<u8>,
+    pub(crate) result: Result<CheckedText, String>,
 }
 
-struct CheckedText {
+pub(crate) struct CheckedText {
     /// A UTF-8 byte order mark that was stripped before parsing and goes back on write.
-    bom: bool,
-    text: String,
-    outcome: FileOutcome,
+    pub(crate) bom: bool,
+    pub(crate) text: String,
+    pub(crate) outcome: FileOutcome,
 }
 
 /// Runs mockfix over `options.paths` with `rules`.
@@ -73,8 +77,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         }
     }
 
-    let words = rules.trigger_words();
-    let prefilter = Prefilter::new(&words);
+    let prefilter = Prefilter::new(rules);
     let checked = Mutex::new(Vec::new());
     let walk_errors = for_each_rust_file(&roots, |path| {
         if let Some(file) = check_file(path, &prefilter, rules, options.policy) {
@@ -93,7 +96,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
-    review_uses_in_other_files(&mut checked, rules, options.policy);
+    crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy);
 
     let mut fix_count = 0;
     let mut changed: Vec<&CheckedFile> = Vec::new();
@@ -110,8 +113,8 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         report_findings(file, text, options.policy);
         let unapplied = text.outcome.findings.len() - text.outcome.applied.len();
         pending_findings += unapplied;
-        if !text.outcome.applied.is_empty() {
-            fix_count += text.outcome.applied.len();
+        fix_count += text.outcome.applied.len();
+        if text.outcome.fixed_text != text.text {
             changed.push(file);
         }
     }
@@ -159,28 +162,6 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
-/// Marks the fixes of doubles that other files of their package use as needing review, and
-/// plans those files' fixes again.
-fn review_uses_in_other_files(checked: &mut [CheckedFile], rules: &RuleSet, policy: FixPolicy) {
-    let mut packages = PackageFiles::default();
-    for file in checked.iter_mut() {
-        let Ok(text) = &mut file.result else { continue };
-        let reviews = packages.reviews_for(&file.path, &text.outcome.findings);
-        if reviews.is_empty() {
-            continue;
-        }
-        let request = FixRequest {
-            policy,
-            reviews: &reviews,
-            only_struct: None,
-        };
-        match fix_source_with(&file.display, &text.text, rules, &request) {
-            Ok(outcome) => text.outcome = outcome,
-            Err(err) => file.result = Err(format!("{err}; the file was left unchanged")),
-        }
-    }
-}
-
 fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPolicy) -> Option<CheckedFile> {
     let display = display_path(path);
     let bytes = match std::fs::read(path) {
@@ -188,7 +169,9 @@ fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPo
         Err(err) => {
             return Some(CheckedFile {
                 path: path.to_path_buf(),
+                canonical: canonical_path(path),
                 display,
+                walked: true,
                 original_bytes: Vec::new(),
                 result: Err(format!("cannot read: {err}")),
             });
@@ -197,32 +180,44 @@ fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPo
     if !prefilter.is_candidate(&bytes) {
         return None;
     }
-    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (true, rest),
-        None => (false, bytes.as_slice()),
-    };
-    let result = match std::str::from_utf8(body) {
-        Err(err) => Err(format!(
-            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
-            err.valid_up_to() + if bom { 3 } else { 0 }
-        )),
-        Ok(text) => fix_source(&display, text, rules, policy)
+    let result = decode(&bytes).and_then(|(bom, text)| {
+        fix_source(&display, text, rules, policy)
             .map(|outcome| CheckedText {
                 bom,
                 text: text.to_string(),
                 outcome,
             })
-            .map_err(|err| format!("{err}; the file was left unchanged")),
-    };
+            .map_err(|err| format!("{err}; the file was left unchanged"))
+    });
     Some(CheckedFile {
         path: path.to_path_buf(),
+        canonical: canonical_path(path),
         display,
+        walked: true,
         original_bytes: bytes,
         result,
     })
 }
 
-fn display_path(path: &Path) -> String {
+/// Splits a file's bytes into whether it starts with a UTF-8 byte order mark and its text.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(bool, &str), String> {
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    std::str::from_utf8(body).map(|text| (bom, text)).map_err(|err| {
+        format!(
+            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
+            err.valid_up_to() + if bom { 3 } else { 0 }
+        )
+    })
+}
+
+pub(crate) fn canonical_path(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+pub(crate) fn display_path(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }

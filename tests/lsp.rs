@@ -61,24 +61,34 @@ impl FakeViewCounter {
 }
 ";
 
-/// A double whose fix is blocked: `Mutex` does not implement `Clone`.
-const CLONED_DOUBLE: &str = "use std::cell::RefCell;
+/// A double without a fix: `add` would lock `items` again inside `count` while holding it.
+const DEADLOCKING_DOUBLE: &str = "use std::cell::RefCell;
 
-#[derive(Clone)]
 pub struct StubStore {
     items: RefCell<Vec<u32>>,
 }
 
 impl StubStore {
     pub fn add(&self, item: u32) {
-        self.items.borrow_mut().push(item);
+        let mut items = self.items.borrow_mut();
+        items.push(item + self.count());
+    }
+
+    pub fn count(&self) -> u32 {
+        self.items.borrow().len() as u32
     }
 }
 ";
 
-/// A test in another file that reaches the field of `MockMailer`.
+/// A test in another file that reaches the field of `MockMailer`, and can follow its fix.
 const MAILER_USER: &str = "pub fn sent_count(mailer: &MockMailer) -> usize {
     mailer.sent.borrow().len()
+}
+";
+
+/// Another file that hands out the `RefCell` of `MockMailer`, and cannot follow its fix.
+const MAILER_CELL_USER: &str = "pub fn cell(mailer: &MockMailer) -> &std::cell::RefCell<Vec<String>> {
+    &mailer.sent
 }
 ";
 
@@ -386,7 +396,18 @@ fn apply_edits(text: &str, edits: &[Value], encoding: &str) -> String {
     result
 }
 
-/// The edits of `uri` in a workspace edit, from `documentChanges` or `changes`.
+/// The edits of `uri` in a workspace edit that changes several documents.
+fn edits_of_document(edit: &Value, uri: &str) -> Vec<Value> {
+    let changes = edit["documentChanges"].as_array().unwrap();
+    let change = changes
+        .iter()
+        .find(|change| change["textDocument"]["uri"] == uri)
+        .unwrap_or_else(|| panic!("no edits of {uri} in {edit}"));
+    change["edits"].as_array().unwrap().clone()
+}
+
+/// The edits of `uri` in a workspace edit of that document alone, from `documentChanges` or
+/// `changes`.
 fn edits_of(edit: &Value, uri: &str) -> Vec<Value> {
     if let Some(changes) = edit["documentChanges"].as_array() {
         assert_eq!(changes.len(), 1, "{edit}");
@@ -398,6 +419,12 @@ fn edits_of(edit: &Value, uri: &str) -> Vec<Value> {
 
 /// The text of `name` after `mockfix --apply --allow-no-vcs` in a copy of `folder`.
 fn cli_apply(folder: &Path, name: &str, extra_args: &[&str]) -> String {
+    cli_apply_reading(folder, name, extra_args, &[name]).remove(0)
+}
+
+/// The texts of the files `read` after `mockfix --apply --allow-no-vcs` on `name` in a copy of
+/// `folder`.
+fn cli_apply_reading(folder: &Path, name: &str, extra_args: &[&str], read: &[&str]) -> Vec<String> {
     let copy = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(folder).unwrap() {
         let entry = entry.unwrap();
@@ -417,7 +444,9 @@ fn cli_apply(folder: &Path, name: &str, extra_args: &[&str]) -> String {
         "mockfix --apply failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    std::fs::read_to_string(copy.path().join(name)).unwrap()
+    read.iter()
+        .map(|file| std::fs::read_to_string(copy.path().join(file)).unwrap())
+        .collect()
 }
 
 fn workspace_with(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -573,15 +602,68 @@ fn quick_fix_applies_only_its_double() {
 }
 
 #[test]
-fn needs_review_fix_is_offered_but_not_preferred() {
+fn quick_fix_changes_uses_in_other_files() {
     let workspace = workspace_with(&[("mailer.rs", MAILER), ("report.rs", MAILER_USER)]);
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+    let uri = client.open(&workspace.path().join("mailer.rs"), MAILER);
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+
+    let actions = client.code_actions(&uri, diagnostics[0]["range"].clone(), Some(&["quickfix"]));
+
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["isPreferred"], true);
+    let edit = &actions[0]["edit"];
+    let report_uri = file_uri(&workspace.path().join("report.rs"));
+    let report_change = &edit["documentChanges"][1];
+    assert_eq!(report_change["textDocument"]["uri"], report_uri.as_str());
+    assert_eq!(
+        report_change["textDocument"]["version"],
+        Value::Null,
+        "not open in the editor"
+    );
+    let fixed_mailer = apply_edits(MAILER, &edits_of_document(edit, &uri), &client.encoding);
+    let fixed_report = apply_edits(MAILER_USER, &edits_of_document(edit, &report_uri), &client.encoding);
+    let expected = cli_apply_reading(workspace.path(), "mailer.rs", &[], &["mailer.rs", "report.rs"]);
+    assert_eq!(fixed_mailer, expected[0]);
+    assert_eq!(fixed_report, expected[1]);
+    assert!(
+        fixed_report.contains("mailer.sent.lock().unwrap().len()"),
+        "{fixed_report}"
+    );
+}
+
+#[test]
+fn quick_fix_uses_open_text_of_other_file() {
+    let workspace = workspace_with(&[("mailer.rs", MAILER), ("report.rs", MAILER_USER)]);
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+    // The user added a line at the top of report.rs and has not saved it.
+    let edited_report = format!("// unsaved\n{MAILER_USER}");
+    let report_uri = client.open(&workspace.path().join("report.rs"), &edited_report);
+    let uri = client.open(&workspace.path().join("mailer.rs"), MAILER);
+    let diagnostics = client.diagnostics(&uri);
+
+    let actions = client.code_actions(&uri, diagnostics[0]["range"].clone(), Some(&["quickfix"]));
+
+    let edit = &actions[0]["edit"];
+    assert_eq!(edit["documentChanges"][1]["textDocument"]["version"], 1);
+    let fixed_report = apply_edits(&edited_report, &edits_of_document(edit, &report_uri), &client.encoding);
+    assert_eq!(
+        fixed_report,
+        "// unsaved\npub fn sent_count(mailer: &MockMailer) -> usize {\n    mailer.sent.lock().unwrap().len()\n}\n"
+    );
+}
+
+#[test]
+fn needs_review_fix_is_offered_but_not_preferred() {
+    let workspace = workspace_with(&[("mailer.rs", MAILER), ("cell.rs", MAILER_CELL_USER)]);
     let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
     let uri = client.open(&workspace.path().join("mailer.rs"), MAILER);
     let diagnostics = client.diagnostics(&uri);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     let message = diagnostics[0]["message"].as_str().unwrap();
     assert!(
-        message.contains("\nfix needs review: `report.rs` also uses `MockMailer`"),
+        message.contains("\nfix needs review: in `cell.rs`: `.sent` at line 2 is used as a `RefCell`"),
         "{message}"
     );
 
@@ -593,20 +675,26 @@ fn needs_review_fix_is_offered_but_not_preferred() {
         "Replace `RefCell` with `Mutex` in `MockMailer` (needs review)"
     );
     assert_eq!(actions[0]["isPreferred"], false);
-    let fixed = apply_edits(MAILER, &edits_of(&actions[0]["edit"], &uri), &client.encoding);
+    let edit = &actions[0]["edit"];
+    assert_eq!(
+        edit["documentChanges"].as_array().unwrap().len(),
+        1,
+        "cell.rs stays: {edit}"
+    );
+    let fixed = apply_edits(MAILER, &edits_of(edit, &uri), &client.encoding);
     assert_eq!(fixed, cli_apply(workspace.path(), "mailer.rs", &["--unsafe-fixes"]));
 }
 
 #[test]
 fn finding_without_fix_has_no_action() {
-    let workspace = workspace_with(&[("store.rs", CLONED_DOUBLE)]);
+    let workspace = workspace_with(&[("store.rs", DEADLOCKING_DOUBLE)]);
     let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
-    let uri = client.open(&workspace.path().join("store.rs"), CLONED_DOUBLE);
+    let uri = client.open(&workspace.path().join("store.rs"), DEADLOCKING_DOUBLE);
     let diagnostics = client.diagnostics(&uri);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     let message = diagnostics[0]["message"].as_str().unwrap();
     assert!(
-        message.contains("\nnot fixed: `StubStore` derives `Clone`"),
+        message.contains("\nnot fixed: `count` locks `items` at line 10 while the lock taken at line 9"),
         "{message}"
     );
 

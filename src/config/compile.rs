@@ -16,11 +16,17 @@ pub enum StateKind {
     /// An atomic field that a method loads and later stores: each access is atomic, but an update
     /// made of the two can lose a concurrent write.
     AtomicTwoStep,
+    /// A `Cell<T>` field: not `Sync`; integers and `bool` become atomics, other types a `Mutex`.
+    Cell,
+    /// An `Rc<T>` field, usually `Rc<RefCell<T>>`: becomes `Arc<T>` and `Arc<Mutex<T>>`.
+    Rc,
 }
 
 impl StateKind {
     const NAMES: &'static [(&'static str, StateKind)] = &[
         ("RefCell", StateKind::RefCell),
+        ("Cell", StateKind::Cell),
+        ("Rc", StateKind::Rc),
         ("atomic-two-step", StateKind::AtomicTwoStep),
     ];
 
@@ -36,6 +42,8 @@ impl StateKind {
     pub fn trigger_words(self) -> &'static [&'static str] {
         match self {
             StateKind::RefCell => &["RefCell"],
+            StateKind::Cell => &["Cell"],
+            StateKind::Rc => &["Rc"],
             StateKind::AtomicTwoStep => &["Atomic"],
         }
     }
@@ -43,7 +51,7 @@ impl StateKind {
     /// The strategy that can fix this kind of state.
     fn strategy(self) -> Strategy {
         match self {
-            StateKind::RefCell => Strategy::Wrap,
+            StateKind::RefCell | StateKind::Cell | StateKind::Rc => Strategy::Wrap,
             StateKind::AtomicTwoStep => Strategy::Guard,
         }
     }
@@ -85,6 +93,28 @@ impl LockPolicy {
     }
 }
 
+/// The memory ordering of the atomic operations that replace a cell's accesses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicOrdering {
+    /// `SeqCst` everywhere: what a `Cell` in one thread behaved like.
+    SeqCst,
+    /// `Acquire` loads, `Release` stores and `AcqRel` read-modify-writes.
+    AcqRel,
+    /// `Relaxed` everywhere: enough for counters that publish no other data.
+    Relaxed,
+}
+
+impl AtomicOrdering {
+    /// The orderings of a load, a store and a read-modify-write, as `Ordering` variant names.
+    pub fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            AtomicOrdering::SeqCst => ("SeqCst", "SeqCst", "SeqCst"),
+            AtomicOrdering::AcqRel => ("Acquire", "Release", "AcqRel"),
+            AtomicOrdering::Relaxed => ("Relaxed", "Relaxed", "Relaxed"),
+        }
+    }
+}
+
 /// A checked rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
@@ -105,11 +135,40 @@ pub struct Rule {
     /// Name of the variable that holds the guard in each method.
     pub guard_binding: String,
     pub lock: LockPolicy,
+    pub ordering: AtomicOrdering,
     /// The rule's example: `(before, after)`.
     pub example: Option<(String, String)>,
 }
 
 impl Rule {
+    /// Words of which a file must contain one for this rule to find anything in it: one
+    /// for the state (`RefCell`), and, as a second list, one for the struct's name (`Mock` for
+    /// `Mock*`). The name list is `None` when a name glob has no literal part or the rule also
+    /// matches by `unsafe impl Sync`, which then stands in for the name.
+    pub fn required_words(&self) -> (Vec<String>, Option<Vec<String>>) {
+        let state: Vec<String> = self
+            .state_kinds
+            .iter()
+            .flat_map(|kind| kind.trigger_words())
+            .map(|word| word.to_string())
+            .collect();
+        let mut names = Vec::new();
+        for pattern in &self.name_patterns {
+            let literal = pattern
+                .split(['*', '?', '[', ']', '{', '}'])
+                .max_by_key(|piece| piece.len())
+                .filter(|piece| piece.len() >= 2);
+            match literal {
+                Some(literal) => names.push(literal.to_string()),
+                None => return (state, None),
+            }
+        }
+        if self.any_name_with_unsafe_sync {
+            names.push("unsafe".to_string());
+        }
+        (state, Some(names))
+    }
+
     pub fn matches_name(&self, struct_name: &str) -> bool {
         self.names.is_match(struct_name)
     }
@@ -201,6 +260,19 @@ pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, Ru
         )?,
         None => LockPolicy::Unwrap,
     };
+    let ordering = match &raw.fix.ordering {
+        Some(ordering) => parse_choice(
+            ordering,
+            "fix.ordering",
+            &[
+                ("SeqCst", AtomicOrdering::SeqCst),
+                ("AcqRel", AtomicOrdering::AcqRel),
+                ("Relaxed", AtomicOrdering::Relaxed),
+            ],
+            &error_at,
+        )?,
+        None => AtomicOrdering::SeqCst,
+    };
 
     Ok(Rule {
         id: id.to_string(),
@@ -217,6 +289,7 @@ pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, Ru
         guard_field,
         guard_binding,
         lock,
+        ordering,
         example: raw.example.map(|example| (example.before, example.after)),
     })
 }
@@ -347,7 +420,8 @@ strategy = "wrap"
     fn unknown_state_kind_lists_choices() {
         let err = compile(&VALID.replace("\"RefCell\"", "\"Refcell\"")).unwrap_err();
         assert!(
-            err.message.contains("expected one of \"RefCell\", \"atomic-two-step\""),
+            err.message
+                .contains("expected one of \"RefCell\", \"Cell\", \"Rc\", \"atomic-two-step\""),
             "{}",
             err.message
         );

@@ -2,19 +2,19 @@
 //! of each quick fix, computed once per document version.
 //!
 //! The analysis runs the same steps as a command-line dry run of the document's file: the
-//! byte-level prefilter, the planning of the safe fixes, and the check for uses of each fixed
-//! double in other files of its package, which turns such a fix into one that needs review.
-//! Applying fixes costs a few times more than finding them, so edits are computed on the first
-//! code action that needs them, not on every change. Every offset the analysis hands out is a
-//! byte offset into the document's text, byte order mark included.
+//! byte-level prefilter, the planning of the safe fixes, and the offer of each fixed double to
+//! the other files of its package (`follow`). A use there that cannot follow the fix turns it
+//! into one that needs review. Applying fixes costs a few times more than finding them, so edits
+//! are computed on the first code action that needs them, not on every change. Every offset the
+//! analysis hands out is a byte offset into the document's text, byte order mark included.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::follow::Follower;
 use crate::config::RuleSet;
-use crate::crate_uses::PackageFiles;
 use crate::edit::{self, TextEdit};
-use crate::fix::{Applicability, Finding};
+use crate::fix::{Applicability, Finding, ForeignDouble};
 use crate::walk::Prefilter;
 use crate::{fix_source_with, plan_fixes, ExternalReview, FixPolicy, FixRequest, PlannedFixes, SourceError};
 
@@ -26,6 +26,8 @@ pub struct Analysis {
     body_start: usize,
     /// The path that the rules' path globs are matched against.
     rule_path: String,
+    /// The canonical path of the document's file, whose package the other files belong to.
+    origin: Option<PathBuf>,
     planned: PlannedFixes,
     reviews: Vec<ExternalReview>,
     /// The edits of every safe fix, once computed; `None` inside when there is none.
@@ -34,19 +36,24 @@ pub struct Analysis {
     quick_fixes: HashMap<usize, Option<Vec<TextEdit>>>,
 }
 
-/// The rules and the package files that an analysis uses besides the document.
+/// The rules and the other files that an analysis uses besides the document.
 pub struct Checker<'a> {
     pub rules: &'a RuleSet,
     pub prefilter: &'a Prefilter,
-    pub packages: &'a mut PackageFiles,
+    pub follower: Follower<'a>,
 }
 
 impl Analysis {
-    /// Checks `text`, the document saved at `file` if it has a path.
+    /// Checks `text`, the document of the file at the canonical path `origin` if it has one.
     ///
     /// `rule_path` is the path with `/` separators that the rules' path globs are matched
     /// against, relative to the workspace root when the file is inside it.
-    pub fn run(text: &str, rule_path: &str, file: Option<&Path>, checker: Checker) -> Result<Analysis, SourceError> {
+    pub fn run(
+        text: &str,
+        rule_path: &str,
+        origin: Option<&Path>,
+        mut checker: Checker,
+    ) -> Result<Analysis, SourceError> {
         let body_start = if text.starts_with(BYTE_ORDER_MARK) {
             BYTE_ORDER_MARK.len_utf8()
         } else {
@@ -60,6 +67,7 @@ impl Analysis {
             policy,
             reviews: &[],
             only_struct: None,
+            foreign: &[],
         };
 
         // A file without any trigger word cannot hold a finding; the command line skips it too.
@@ -67,28 +75,37 @@ impl Analysis {
             return Ok(Analysis::new(
                 body_start,
                 rule_path,
+                origin,
                 PlannedFixes::default(),
                 Vec::new(),
             ));
         }
         let mut planned = plan_fixes(rule_path, body, checker.rules, &request)?;
-        // FIXME: the other files are read from disk, so an unsaved use in another open document
-        // does not mark the fix as needing review until that document is saved.
-        let reviews = match file {
-            Some(file) => checker.packages.reviews_for(file, &planned.findings),
+        // FIXME: the files that name a double are found on disk, and this analysis is made again
+        // only when this document changes or a file is saved, so an unsaved edit of another open
+        // document that adds or breaks a use shows here late.
+        let reviews = match origin {
+            Some(origin) => checker.follower.reviews(origin, &planned.findings),
             None => Vec::new(),
         };
         if !reviews.is_empty() {
             request.reviews = &reviews;
             planned = plan_fixes(rule_path, body, checker.rules, &request)?;
         }
-        Ok(Analysis::new(body_start, rule_path, planned, reviews))
+        Ok(Analysis::new(body_start, rule_path, origin, planned, reviews))
     }
 
-    fn new(body_start: usize, rule_path: &str, planned: PlannedFixes, reviews: Vec<ExternalReview>) -> Analysis {
+    fn new(
+        body_start: usize,
+        rule_path: &str,
+        origin: Option<&Path>,
+        planned: PlannedFixes,
+        reviews: Vec<ExternalReview>,
+    ) -> Analysis {
         Analysis {
             body_start,
             rule_path: rule_path.to_string(),
+            origin: origin.map(Path::to_path_buf),
             planned,
             reviews,
             fix_all: None,
@@ -98,6 +115,31 @@ impl Analysis {
 
     pub fn findings(&self) -> &[Finding] {
         &self.planned.findings
+    }
+
+    /// The canonical path of the document's file, when it has one.
+    pub fn origin(&self) -> Option<&Path> {
+        self.origin.as_deref()
+    }
+
+    /// The double and fix of the finding at `index`, as other files must follow it, when it has
+    /// a fix.
+    pub fn foreign_double(&self, index: usize) -> Option<ForeignDouble> {
+        let finding = &self.planned.findings[index];
+        let fix = finding.fix.as_ref()?;
+        Some(ForeignDouble {
+            struct_name: finding.struct_name.clone(),
+            conversion: fix.conversion.clone(),
+        })
+    }
+
+    /// The doubles whose fixes the fix-all action applies.
+    pub fn fix_all_doubles(&self) -> Vec<ForeignDouble> {
+        self.planned
+            .applied
+            .iter()
+            .filter_map(|index| self.foreign_double(*index))
+            .collect()
     }
 
     /// The byte range of the struct name of the finding at `index`.
@@ -159,6 +201,7 @@ impl Analysis {
             },
             reviews: &self.reviews,
             only_struct: Some(&finding.struct_name),
+            foreign: &[],
         };
 
         let body = &text[self.body_start..];
@@ -211,14 +254,22 @@ impl MockMailer {
 }
 ";
 
+    // `Uri` hashes and compares its text, which never changes; the lint sees only its inner cells.
+    #[allow(clippy::mutable_key_type)]
     fn analyze(text: &str, rules: &RuleSet) -> Analysis {
-        let words = rules.trigger_words();
-        let prefilter = Prefilter::new(&words);
-        let mut packages = PackageFiles::default();
+        let prefilter = Prefilter::new(rules);
+        let mut packages = crate::package::PackageFiles::default();
+        let mut cache = super::super::follow::FollowCache::default();
+        let documents = HashMap::new();
         let checker = Checker {
             rules,
             prefilter: &prefilter,
-            packages: &mut packages,
+            follower: Follower {
+                packages: &mut packages,
+                cache: &mut cache,
+                documents: &documents,
+                roots: &[],
+            },
         };
         Analysis::run(text, "src/mock.rs", None, checker).unwrap()
     }

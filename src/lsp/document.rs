@@ -21,6 +21,8 @@ pub struct Document {
     pub line_index: LineIndex,
     /// The local file the document was opened from, when its URI is a `file:` URI.
     pub path: Option<PathBuf>,
+    /// `path` without symbolic links, as the package's file list spells it.
+    pub canonical_path: Option<PathBuf>,
     /// The analysis of `text` and the generation of rules and package files it used.
     pub analysis: Option<(u64, Result<Analysis, SourceError>)>,
 }
@@ -32,6 +34,9 @@ impl Document {
             language_id,
             line_index: LineIndex::new(&text),
             text,
+            canonical_path: path
+                .as_ref()
+                .map(|path| std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())),
             path,
             analysis: None,
         }

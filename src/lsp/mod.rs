@@ -9,6 +9,7 @@
 //! - `initialize`: capabilities and the position encoding, UTF-16 or UTF-8.
 //! - `text_sync`, `watched_files`: notifications that change documents, rules or files on disk.
 //! - `analysis`, `document`: the cached analysis of each open document version.
+//! - `follow`: the uses of a document's doubles in other files, which change with their fixes.
 //! - `diagnostics`, `code_action`: findings as diagnostics, and fixes as code actions.
 //! - `position`, `uri`, `rules`: conversions and the rule settings of the client.
 
@@ -16,6 +17,7 @@ mod analysis;
 mod code_action;
 mod diagnostics;
 mod document;
+mod follow;
 mod initialize;
 mod position;
 mod rules;

@@ -18,12 +18,13 @@ use lsp_types::{
 
 use super::analysis::{Analysis, Checker};
 use super::document::Document;
+use super::follow::{FollowCache, Follower};
 use super::initialize::ClientSupport;
 use super::position::{LineMap, PositionEncoding};
 use super::rules::{self, RuleConfig};
 use super::{code_action, diagnostics, initialize, text_sync, uri, watched_files, ServerError};
 use crate::config::RuleSet;
-use crate::crate_uses::PackageFiles;
+use crate::package::PackageFiles;
 use crate::walk::Prefilter;
 
 /// The state of one session, from `initialize` to `exit`.
@@ -44,6 +45,7 @@ pub struct Server<'a> {
     rule_files_with_errors: BTreeSet<PathBuf>,
     pub documents: HashMap<Uri, Document>,
     packages: PackageFiles,
+    follow_cache: FollowCache,
     next_request_id: i32,
 }
 
@@ -72,11 +74,12 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
         roots,
         rule_config,
         rules: RuleSet::default(),
-        prefilter: Prefilter::new(&[]),
+        prefilter: Prefilter::new(&RuleSet::default()),
         generation: 0,
         rule_files_with_errors: BTreeSet::new(),
         documents: HashMap::new(),
         packages: PackageFiles::default(),
+        follow_cache: FollowCache::default(),
         next_request_id: 0,
     };
     if let Some(err) = params_error {
@@ -219,14 +222,14 @@ impl Server<'_> {
             self.publish_for_path(&file, file_diagnostics);
         }
 
-        self.prefilter = Prefilter::new(&rules.trigger_words());
+        self.prefilter = Prefilter::new(&rules);
         self.rules = rules;
         self.generation += 1;
         self.publish_all();
     }
 
-    /// Forgets the files read for the check of uses in other files, after one of them changed,
-    /// and checks every open document again.
+    /// Forgets the package files read for following fixes into other files, after one of them
+    /// changed on disk, and checks every open document again.
     pub fn reload_package_files(&mut self) {
         self.packages = PackageFiles::default();
         self.generation += 1;
@@ -236,7 +239,7 @@ impl Server<'_> {
     /// Analyses the document at `uri` unless its analysis is current; `false` when it is not
     /// open or not a Rust document.
     pub fn refresh_analysis(&mut self, uri: &Uri) -> bool {
-        let Some(document) = self.documents.get_mut(uri) else {
+        let Some(document) = self.documents.get(uri) else {
             return false;
         };
         if !document.is_rust() {
@@ -254,10 +257,17 @@ impl Server<'_> {
         let checker = Checker {
             rules: &self.rules,
             prefilter: &self.prefilter,
-            packages: &mut self.packages,
+            follower: Follower {
+                packages: &mut self.packages,
+                cache: &mut self.follow_cache,
+                documents: &self.documents,
+                roots: &self.roots,
+            },
         };
-        let analysis = Analysis::run(&document.text, &rule_path, document.path.as_deref(), checker);
-        document.analysis = Some((self.generation, analysis));
+        let analysis = Analysis::run(&document.text, &rule_path, document.canonical_path.as_deref(), checker);
+        if let Some(document) = self.documents.get_mut(uri) {
+            document.analysis = Some((self.generation, analysis));
+        }
         true
     }
 
@@ -329,6 +339,16 @@ impl Server<'_> {
         self.notify::<notification::PublishDiagnostics>(params);
     }
 
+    /// The parts of the session that following fixes into other files needs.
+    pub fn follower(&mut self) -> Follower<'_> {
+        Follower {
+            packages: &mut self.packages,
+            cache: &mut self.follow_cache,
+            documents: &self.documents,
+            roots: &self.roots,
+        }
+    }
+
     /// Sends a request to the client; its response is only checked for an error.
     pub fn send_request<R: lsp_types::request::Request>(&mut self, params: R::Params) {
         self.next_request_id += 1;
@@ -373,9 +393,15 @@ impl Server<'_> {
 /// contains the file, the absolute path for other files, and the URI for documents that are not
 /// files.
 fn rule_path(uri: &Uri, path: Option<&Path>, roots: &[PathBuf]) -> String {
-    let Some(path) = path else {
-        return uri.as_str().to_string();
-    };
+    match path {
+        Some(path) => display_path(path, roots),
+        None => uri.as_str().to_string(),
+    }
+}
+
+/// `path` relative to the innermost workspace folder that contains it, with `/` separators, or
+/// the whole path when no folder contains it.
+pub fn display_path(path: &Path, roots: &[PathBuf]) -> String {
     let relative = roots
         .iter()
         .filter_map(|root| path.strip_prefix(root).ok())
@@ -398,11 +424,12 @@ mod tests {
             roots: Vec::new(),
             rule_config: RuleConfig::default(),
             rules: RuleSet::builtin(),
-            prefilter: Prefilter::new(&[]),
+            prefilter: Prefilter::new(&RuleSet::default()),
             generation: 0,
             rule_files_with_errors: BTreeSet::new(),
             documents: HashMap::new(),
             packages: PackageFiles::default(),
+            follow_cache: FollowCache::default(),
             next_request_id: 0,
         };
 
@@ -430,11 +457,12 @@ mod tests {
             roots: Vec::new(),
             rule_config: RuleConfig::default(),
             rules: RuleSet::builtin(),
-            prefilter: Prefilter::new(&[]),
+            prefilter: Prefilter::new(&RuleSet::default()),
             generation: 0,
             rule_files_with_errors: BTreeSet::new(),
             documents: HashMap::new(),
             packages: PackageFiles::default(),
+            follow_cache: FollowCache::default(),
             next_request_id: 0,
         };
 
