@@ -82,8 +82,8 @@ impl Analysis {
         }
         let mut planned = plan_fixes(rule_path, body, checker.rules, &request)?;
         // FIXME: the files that name a double are found on disk, and this analysis is made again
-        // only when this document changes or a file is saved, so an unsaved edit of another open
-        // document that adds or breaks a use shows here late.
+        // only when this document changes or a file is saved. An unsaved edit of another open
+        // document that adds or breaks a use therefore shows here late.
         let reviews = match origin {
             Some(origin) => checker.follower.reviews(origin, &planned.findings),
             None => Vec::new(),
@@ -254,7 +254,7 @@ impl MockMailer {
 }
 ";
 
-    // `Uri` hashes and compares its text, which never changes; the lint sees only its inner cells.
+    // `Uri` hashes and compares its text, which never changes. The lint reacts to its inner cells.
     #[allow(clippy::mutable_key_type)]
     fn analyze(text: &str, rules: &RuleSet) -> Analysis {
         let prefilter = Prefilter::new(rules);

@@ -186,7 +186,7 @@ fn kind_matches(kind: &str, requested: &str) -> bool {
 
 /// Edits of each document, versioned when the client accepts `documentChanges`, so that it can
 /// reject them for a newer version of the text.
-// `Uri` hashes and compares its text, which never changes; the lint sees only its inner cells.
+// `Uri` hashes and compares its text, which never changes. The lint reacts to its inner cells.
 #[allow(clippy::mutable_key_type)]
 fn workspace_edit(changes: Vec<FileEdits>, document_changes: bool) -> WorkspaceEdit {
     if !document_changes {

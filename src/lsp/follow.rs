@@ -1,7 +1,7 @@
 //! Uses of a document's doubles in the other files of its package, which follow their fixes.
 //!
 //! A command-line run rewrites a fixed double's uses in other files (`mock.sent.borrow()` in a
-//! test elsewhere) and holds the fix back as needing review when a use cannot follow. The server
+//! test elsewhere), and marks the fix as needing review when a use cannot follow. The server
 //! does the same for one document at a time. When an analysis is made, each fixed double is
 //! offered to the files that name it, and the reasons why a use cannot follow make the fix need
 //! review. When a code action is requested, the rewritten uses become edits of those files in the
@@ -49,7 +49,7 @@ impl UserFile {
 /// The uses of one double in one file after its fix.
 #[derive(Clone)]
 struct FollowedUses {
-    /// Why the uses cannot follow the fix; empty when they can.
+    /// Reasons why the uses cannot follow the fix; empty when they can.
     problems: Vec<ExternalReview>,
     /// The edits of the file that rewrite its uses, empty when there is nothing to rewrite.
     edits: Vec<TextEdit>,
@@ -67,7 +67,7 @@ pub struct FollowCache {
     entries: HashMap<(PathBuf, String), CacheEntry>,
 }
 
-/// What following needs from the server: the package files, the cache and the open documents.
+/// The server state that following uses: the package files, the cache and the open documents.
 pub struct Follower<'a> {
     pub packages: &'a mut PackageFiles,
     pub cache: &'a mut FollowCache,
