@@ -15,6 +15,9 @@
 //!
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
+mod app;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod crate_uses;
 pub mod edit;
@@ -23,10 +26,13 @@ pub mod render;
 pub mod run;
 pub mod rust;
 pub mod walk;
+pub mod workspace;
 pub mod write;
 
+pub use crate::app::cli_main;
 use crate::config::RuleSet;
 use crate::fix::{Applicability, Finding};
+pub use crate::workspace::Edition;
 
 /// What checking one file produced.
 #[derive(Debug, Clone)]
@@ -58,7 +64,8 @@ pub struct FixPolicy {
     pub include_needs_review: bool,
 }
 
-/// Finds the doubles in one Rust file and applies every fix that `policy` allows.
+/// Finds the doubles in one Rust file and applies every fix that `policy` allows, parsing it as
+/// edition 2021.
 ///
 /// `path` is the file's path with `/` separators, matched against the rules' path globs.
 pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
@@ -70,6 +77,7 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
             policy,
             reviews: &[],
             only_struct: None,
+            edition: Edition::DEFAULT,
         },
     )
 }
@@ -89,6 +97,8 @@ pub struct FixRequest<'a> {
     pub reviews: &'a [ExternalReview],
     /// Apply only the fix of the double with this name, as an editor's quick fix does.
     pub only_struct: Option<&'a str>,
+    /// The Rust edition to parse the file with: its package's edition.
+    pub edition: Edition,
 }
 
 /// Like `fix_source`, with the extra options of `request`.
@@ -99,7 +109,7 @@ pub fn fix_source_with(
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
     let policy = request.policy;
-    let mut findings = rust::analyze(path, source, rules)?;
+    let mut findings = rust::analyze(path, source, rules, request.edition)?;
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -150,7 +160,7 @@ pub fn fix_source_with(
         });
     }
 
-    let fixed_text = rust::finish(source, &body_edits)?;
+    let fixed_text = rust::finish(source, &body_edits, request.edition)?;
     Ok(FileOutcome {
         findings,
         applied,

@@ -12,25 +12,21 @@ pub mod strategies;
 pub mod text;
 pub mod uses;
 
-use ra_ap_syntax::{ast, AstNode, Edition, Parse, SourceFile};
+use ra_ap_syntax::{ast, AstNode, Parse, SourceFile};
 
 use crate::config::{RuleSet, Strategy};
 use crate::edit::{self, TextEdit};
 use crate::fix::Finding;
+use crate::workspace::Edition;
 use crate::SourceError;
 use index::FileIndex;
 use strategies::PlanContext;
 
-/// Parses `source`, trying edition 2021 and then 2024, and reports the first syntax error when
-/// neither parses cleanly.
-pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
-    let parse = SourceFile::parse(source, Edition::Edition2021);
+/// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
+pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
+    let parse = SourceFile::parse(source, edition.syntax_edition());
     let errors = parse.errors();
     let Some(first) = errors.first() else { return Ok(parse) };
-    let newer = SourceFile::parse(source, Edition::Edition2024);
-    if newer.errors().is_empty() {
-        return Ok(newer);
-    }
     let offset = u32::from(first.range().start()) as usize;
     let line = source[..offset].matches('\n').count() + 1;
     let column = source[..offset]
@@ -46,8 +42,8 @@ pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
 }
 
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
-pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>, SourceError> {
-    let parse = parse(source)?;
+pub fn analyze(path: &str, source: &str, rules: &RuleSet, edition: Edition) -> Result<Vec<Finding>, SourceError> {
+    let parse = parse(source, edition)?;
     let file = parse.tree();
     let index = FileIndex::build(&file);
     let mut findings = Vec::new();
@@ -96,18 +92,18 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>
 ///
 /// Returns the fixed text. An edit set whose result does not parse is a bug in mockfix, reported
 /// as `SourceError::Internal`, and nothing of it should be written.
-pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
+pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<String, SourceError> {
     let mut edits = edits.to_vec();
     edit::normalize(&mut edits).map_err(|err| SourceError::Internal(err.to_string()))?;
     let fixed = edit::apply(source, &edits);
 
-    let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
+    let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
     let mut additions = imports::plan_additions(&fixed, tree.syntax(), &["std", "sync", "Mutex"]);
     let fixed = apply_pass(&fixed, &mut additions)?;
 
-    let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
+    let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
     let cell_paths: [&[&str]; 2] = [&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]];
-    let originally_used = has_unqualified_name(source, "RefCell");
+    let originally_used = has_unqualified_name(source, "RefCell", edition);
     let mut removals = if originally_used {
         imports::plan_removals(&fixed, tree.syntax(), &cell_paths)
     } else {
@@ -115,7 +111,7 @@ pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
     };
     let fixed = apply_pass(&fixed, &mut removals)?;
 
-    check_syntax(source, &fixed)?;
+    check_syntax(source, &fixed, edition)?;
     Ok(fixed)
 }
 
@@ -124,8 +120,8 @@ fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceErr
     Ok(edit::apply(text, edits))
 }
 
-fn has_unqualified_name(source: &str, name: &str) -> bool {
-    let tree = SourceFile::parse(source, Edition::Edition2024).tree();
+fn has_unqualified_name(source: &str, name: &str, edition: Edition) -> bool {
+    let tree = SourceFile::parse(source, edition.syntax_edition()).tree();
     tree.syntax()
         .descendants_with_tokens()
         .filter_map(|element| element.into_token())
@@ -133,9 +129,9 @@ fn has_unqualified_name(source: &str, name: &str) -> bool {
 }
 
 /// Rejects output that has a syntax error the input did not have.
-fn check_syntax(source: &str, fixed: &str) -> Result<(), SourceError> {
-    let before = parse(source).is_ok();
-    match parse(fixed) {
+fn check_syntax(source: &str, fixed: &str, edition: Edition) -> Result<(), SourceError> {
+    let before = parse(source, edition).is_ok();
+    match parse(fixed, edition) {
         Err(SourceError::Syntax { line, column, message }) if before => Err(SourceError::Internal(format!(
             "the fix would introduce a syntax error at line {line}, column {column} ({message})"
         ))),
