@@ -53,11 +53,11 @@ fn format_config(project: &ProjectSettings, rules: &RuleSet) -> String {
         let values: Vec<String> = found
             .map(|(list, _)| list.value.iter().map(|item| item.value.clone()).collect())
             .unwrap_or_default();
-        let shown = match (key, found) {
-            ("select", None) => "[] # every rule that is enabled in its rule file".to_string(),
-            _ => string_array(&values),
+        let origin = match (key, found) {
+            ("select", None) => "default: every rule that its rule file enables".to_string(),
+            _ => origin_of(found).to_string(),
         };
-        line(&mut out, key, &shown, origin_of(found));
+        line(&mut out, key, &string_array(&values), &origin);
     }
 
     for rule in &rules.rules {
@@ -130,7 +130,7 @@ fn origin_of<'a, T>(found: Option<(&T, &'a Layer)>) -> &'a Origin {
     found.map_or(&Origin::Default, |(_, layer)| &layer.origin)
 }
 
-fn line(out: &mut String, key: &str, value: &str, origin: &Origin) {
+fn line(out: &mut String, key: &str, value: &str, origin: &impl std::fmt::Display) {
     let _ = writeln!(out, "{key} = {value}  # {origin}");
 }
 
