@@ -52,8 +52,8 @@ fn init_logging(debug: bool) {
         .try_init();
 }
 
-/// The project settings and rules that `settings` and the configuration files give, or the
-/// errors, already reported on stderr.
+/// Loads the project settings and rules from `settings` and the configuration files. On error,
+/// reports the errors on stderr and returns the exit status.
 pub(crate) fn load_settings(settings: &SettingsArgs) -> Result<(ProjectSettings, RuleSet), ExitStatus> {
     let current_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let project = ProjectSettings::discover(&current_dir, &settings.command_line_settings()).map_err(|errors| {
@@ -83,7 +83,7 @@ pub(crate) fn load_settings(settings: &SettingsArgs) -> Result<(ProjectSettings,
     Ok((project, rules))
 }
 
-/// The check run: `mockfix [OPTIONS] [PATH]...`.
+/// Runs the check: `mockfix [OPTIONS] [PATH]...`.
 fn check(cli: &Cli) -> ExitStatus {
     let (project, rules) = match load_settings(&cli.settings) {
         Ok(loaded) => loaded,
@@ -123,8 +123,8 @@ fn check(cli: &Cli) -> ExitStatus {
     run(&options, &rules)
 }
 
-/// The walk root for the project root: `.` when it is the current folder, so that messages
-/// about the walk show short paths.
+/// Returns the walk root for the project root: `.` when it is the current folder, so that
+/// messages about the walk show short paths.
 fn default_path(root: &Path) -> PathBuf {
     let current_dir = std::env::current_dir().map(|dir| crate::workspace::absolute(&dir));
     match current_dir {

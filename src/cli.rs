@@ -42,7 +42,7 @@ pub struct Cli {
     #[arg(long, requires = "apply")]
     pub allow_no_vcs: bool,
 
-    /// What to print on stdout: unified diffs, one JSON document, SARIF 2.1.0, or GitHub Actions
+    /// The output on stdout: unified diffs, one JSON document, SARIF 2.1.0, or GitHub Actions
     /// annotations
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Diff)]
     pub format: OutputFormat,

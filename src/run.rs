@@ -285,8 +285,8 @@ fn check_file(
     })
 }
 
-/// The path shown for `path`: relative to `root` when it is inside it, else as given, with `/`
-/// separators.
+/// Returns the path shown for `path`: relative to `root` when it is inside it, else as given,
+/// with `/` separators.
 fn display_path(path: &Path, root: &Path) -> String {
     let absolute = crate::workspace::absolute(path);
     let shown = match absolute.strip_prefix(root) {

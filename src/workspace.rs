@@ -150,7 +150,7 @@ pub fn project_root(start: &Path) -> PathBuf {
     workspace_root_from(package_root).unwrap_or_else(|| package_root.to_path_buf())
 }
 
-/// The nearest folder at or above `folder` whose `Cargo.toml` declares `[workspace]`.
+/// Finds the nearest folder at or above `folder` whose `Cargo.toml` declares `[workspace]`.
 fn workspace_root_from(folder: &Path) -> Option<PathBuf> {
     folder
         .ancestors()
@@ -168,7 +168,8 @@ fn workspace_root_from(folder: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The top of the git work tree that contains `start`: the nearest folder with a `.git` entry.
+/// Finds the top of the git work tree that contains `start`: the nearest folder with a `.git`
+/// entry.
 pub fn git_root(start: &Path) -> Option<PathBuf> {
     absolute(start)
         .ancestors()
@@ -236,7 +237,7 @@ impl EditionLookup {
     }
 }
 
-/// `path` made absolute against the current folder, with `.` and `..` resolved lexically.
+/// Makes `path` absolute against the current folder and resolves `.` and `..` lexically.
 pub fn absolute(path: &Path) -> PathBuf {
     let joined = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut normal = PathBuf::new();

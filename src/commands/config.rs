@@ -111,7 +111,7 @@ fn format_config(project: &ProjectSettings, rules: &RuleSet) -> String {
 /// Picks one list setting of a layer.
 type ListPick = for<'a> fn(&'a Layer) -> Option<&'a Located<Vec<Located<String>>>>;
 
-/// The layer whose `ignore` or `select` decided whether rule `id` is enabled.
+/// Finds the layer whose `ignore` or `select` decided whether rule `id` is enabled.
 fn enabled_origin<'a>(project: &'a ProjectSettings, id: &str) -> Option<&'a Origin> {
     let lists = |list: Option<(&'a Located<Vec<Located<String>>>, &'a Layer)>| {
         list.filter(|(values, _)| values.value.iter().any(|value| value.value == id))

@@ -1,7 +1,7 @@
 //! `mockfix test [RULES_PATH]`: runs the `[[test]]` cases of rule files.
 //!
 //! Each case runs its rule alone on `code`, applying every fix including those that need review,
-//! and compares the output with `fixed`, or with `code` when the case says `unchanged = true`.
+//! and compares the output with `fixed`, or with `code` when the case sets `unchanged = true`.
 //! A failure prints a unified diff from the expected to the actual output. `--update` writes the
 //! actual output of each failing case into its rule file with `toml_edit`, which keeps the file's
 //! comments and layout.

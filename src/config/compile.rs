@@ -380,7 +380,7 @@ fn parse_choice<T: Copy>(
     })
 }
 
-/// Whether `name` is a Rust identifier made of ASCII letters, digits and `_`.
+/// Checks whether `name` is a Rust identifier made of ASCII letters, digits and `_`.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     let valid_start = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());

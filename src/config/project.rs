@@ -21,7 +21,7 @@ use crate::workspace;
 /// The name of the configuration file at the repository root.
 pub const CONFIG_FILE_NAME: &str = "mockfix.toml";
 
-/// Where a setting came from.
+/// The source of a setting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     CommandLine,
@@ -111,7 +111,7 @@ impl Layer {
     }
 }
 
-/// Why the rules of a run could not be built.
+/// An error that stops the rules of a run from being built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingsError {
     /// Rule files that could not be read or are invalid.
@@ -207,7 +207,7 @@ impl ProjectSettings {
         })
     }
 
-    /// The first layer that sets a key, with the key's value.
+    /// Returns the first layer that sets a key, with the key's value.
     pub fn effective<'a, T>(&'a self, pick: impl Fn(&'a Layer) -> Option<&'a T>) -> Option<(&'a T, &'a Layer)> {
         self.layers
             .iter()
@@ -286,7 +286,7 @@ impl ProjectSettings {
         }
     }
 
-    /// The effective `exclude` globs, matched against paths relative to `root`.
+    /// Compiles the effective `exclude` globs, which match paths relative to `root`.
     pub fn exclude_set(&self) -> Result<GlobSet, RuleError> {
         let mut builder = GlobSetBuilder::new();
         if let Some((exclude, layer)) = self.effective(|layer| layer.exclude.as_ref()) {
@@ -666,7 +666,7 @@ mod tests {
     }
 
     #[test]
-    fn precedence_command_line_then_file_then_package_then_workspace() {
+    fn precedence_of_sources() {
         let folder = tempfile::tempdir().unwrap();
         write(
             folder.path(),

@@ -51,7 +51,7 @@ pub struct FindingReport {
     pub column: usize,
     pub message: String,
     pub applicability: ReportApplicability,
-    /// Why the fix needs review or why there is none; `null` for a safe fix.
+    /// The reason the fix needs review or the reason there is none; `null` for a safe fix.
     pub reason: Option<String>,
     /// The fix of this finding alone; `null` when it is not fixed.
     pub fix: Option<FixReport>,
@@ -93,7 +93,7 @@ pub struct Position {
 }
 
 impl Position {
-    /// The one-based line and `char` column of byte `offset` in `text`.
+    /// Returns the one-based line and `char` column of byte `offset` in `text`.
     pub fn of(text: &str, offset: usize) -> Position {
         let before = &text[..offset.min(text.len())];
         let line = before.matches('\n').count() + 1;
@@ -153,8 +153,8 @@ impl Report {
 }
 
 impl FindingReport {
-    /// The finding's message followed by a line on its fix: what it does, why it needs review,
-    /// or why there is none.
+    /// Formats the finding's message followed by a line on its fix: what it does, why it needs
+    /// review, or why there is none.
     pub fn message_with_fix(&self) -> String {
         let fix_title = self.fix.as_ref().map_or("", |fix| fix.title.as_str());
         let reason = self.reason.as_deref().unwrap_or("not proven safe");
@@ -171,7 +171,7 @@ impl FindingReport {
         }
     }
 
-    /// The column just after the struct's name, which is on one line.
+    /// Returns the column just after the struct's name, which is on one line.
     pub fn end_column(&self) -> usize {
         self.column + self.struct_name.chars().count()
     }

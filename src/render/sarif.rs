@@ -4,7 +4,7 @@
 //! The log has one run. `tool.driver.rules` lists every enabled rule, and each finding is a
 //! result whose location is the struct's name and whose `fixes` hold the edits of its own fix.
 //! Errors become `toolExecutionNotifications` of the run's invocation. Columns count Unicode code
-//! points, as `columnKind` says, and artifact URIs are relative to the project root
+//! points, as `columnKind` states, and artifact URIs are relative to the project root
 //! (`%SRCROOT%`) when the file is inside it.
 
 use serde_json::{json, Value};
@@ -134,8 +134,8 @@ fn region(start: Position, end: Position) -> Value {
     })
 }
 
-/// The artifact location of a shown path: relative to `%SRCROOT%`, or a `file` URI for a path
-/// outside the project root.
+/// Builds the artifact location of a shown path: relative to `%SRCROOT%`, or a `file` URI for a
+/// path outside the project root.
 fn artifact_location(path: &str) -> Value {
     if path.starts_with('/') {
         return json!({ "uri": format!("file://{}", percent_encode(path)) });
