@@ -165,7 +165,8 @@ pub struct Rule {
     /// Name of the variable that holds the guard in each method.
     pub guard_binding: String,
     pub lock: LockPolicy,
-    // FIXME: No strategy converts fields to atomics yet, so `ordering` is checked and reported by `mockfix config` but changes no fix.
+    // FIXME: No strategy converts fields to atomics yet, so `ordering` is checked and reported by
+    // `mockfix config` but changes no fix.
     /// The ordering of atomic operations that a fix writes. Default `SeqCst`.
     pub ordering: AtomicOrdering,
     /// The rule's example: `(before, after)`.

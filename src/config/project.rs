@@ -177,6 +177,8 @@ impl ProjectSettings {
             }
         }
 
+        // FIXME: Only the package that contains the current folder is read, so the
+        // `[package.metadata.mockfix]` of other workspace members does not apply to their files.
         let package_manifest = current_dir
             .ancestors()
             .map(|folder| folder.join("Cargo.toml"))

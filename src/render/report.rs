@@ -221,7 +221,8 @@ fn finding_report(path: &str, text: &str, finding: &Finding, rules: &RuleSet, ed
     }
 }
 
-// FIXME: A struct matched by two rules gets one fix that contains both rules' edits, because `only_struct` selects by struct name.
+// FIXME: A struct matched by two rules gets one fix that contains both rules' edits, because
+// `only_struct` selects by struct name.
 /// The edits that apply the fix of `struct_name` alone to `text`, or `None` when planning it
 /// alone fails.
 fn fix_edits(path: &str, text: &str, struct_name: &str, rules: &RuleSet, edition: Edition) -> Option<Vec<EditReport>> {
