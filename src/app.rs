@@ -44,7 +44,8 @@ fn init_logging(debug: bool) {
         log::LevelFilter::Warn
     };
     let _ = env_logger::Builder::new()
-        .filter_level(level)
+        .filter_level(log::LevelFilter::Warn)
+        .filter_module("mockfix", level)
         .format(|out, record| {
             use std::io::Write;
             writeln!(out, "mockfix: {}", record.args())

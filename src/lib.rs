@@ -19,9 +19,10 @@ mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod crate_uses;
 pub mod edit;
 pub mod fix;
+mod follow;
+pub mod package;
 pub mod render;
 pub mod run;
 pub mod rust;
@@ -31,7 +32,7 @@ pub mod write;
 
 pub use crate::app::cli_main;
 use crate::config::RuleSet;
-use crate::fix::{Applicability, Finding};
+use crate::fix::{Applicability, Finding, ForeignDouble};
 pub use crate::workspace::Edition;
 
 /// What checking one file produced.
@@ -40,8 +41,13 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     /// Indexes into `findings` of the fixes that `fixed_text` contains.
     pub applied: Vec<usize>,
-    /// The file's text with `applied` fixes; equal to the input when none applies.
+    /// The file's text with `applied` fixes and the uses of `foreign_applied` doubles rewritten;
+    /// equal to the input when nothing applies.
     pub fixed_text: String,
+    /// Doubles of other files whose uses in this file were rewritten.
+    pub foreign_applied: Vec<String>,
+    /// Doubles of other files whose uses in this file cannot follow their fix, and why.
+    pub foreign_problems: Vec<ExternalReview>,
 }
 
 /// A file that could not be checked.
@@ -77,6 +83,7 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
             policy,
             reviews: &[],
             only_struct: None,
+            foreign: &[],
             edition: Edition::DEFAULT,
         },
     )
@@ -97,6 +104,8 @@ pub struct FixRequest<'a> {
     pub reviews: &'a [ExternalReview],
     /// Apply only the fix of the double with this name, as an editor's quick fix does.
     pub only_struct: Option<&'a str>,
+    /// Doubles declared in other files whose fixes this file's uses must follow.
+    pub foreign: &'a [ForeignDouble],
     /// The Rust edition to parse the file with: its package's edition.
     pub edition: Edition,
 }
@@ -109,7 +118,8 @@ pub fn fix_source_with(
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
     let policy = request.policy;
-    let mut findings = rust::analyze(path, source, rules, request.edition)?;
+    let (mut findings, foreign_uses) =
+        rust::analyze_with_foreign(path, source, rules, request.foreign, request.edition)?;
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -152,18 +162,43 @@ pub fn fix_source_with(
         body_edits = candidate;
         applied.push(index);
     }
-    if applied.is_empty() {
-        return Ok(FileOutcome {
-            findings,
-            applied,
-            fixed_text: source.to_string(),
-        });
+
+    // Uses of doubles fixed in other files follow those fixes, unless they cannot.
+    let mut foreign_applied = Vec::new();
+    let mut foreign_problems = Vec::new();
+    for uses in foreign_uses {
+        if !uses.problems.is_empty() {
+            foreign_problems.push(ExternalReview {
+                struct_name: uses.struct_name.clone(),
+                reason: format!("in `{path}`: {}", uses.problems.join("; ")),
+            });
+            continue;
+        }
+        let mut candidate = body_edits.clone();
+        candidate.extend(uses.edits.iter().cloned());
+        if let Err(overlap) = edit::normalize(&mut candidate) {
+            foreign_problems.push(ExternalReview {
+                struct_name: uses.struct_name.clone(),
+                reason: format!("in `{path}`, its edits overlap the fix of another double ({overlap})"),
+            });
+            continue;
+        }
+        body_edits = candidate;
+        if !uses.edits.is_empty() {
+            foreign_applied.push(uses.struct_name);
+        }
     }
 
-    let fixed_text = rust::finish(source, &body_edits, request.edition)?;
+    let fixed_text = if body_edits.is_empty() {
+        source.to_string()
+    } else {
+        rust::finish(source, &body_edits, request.edition)?
+    };
     Ok(FileOutcome {
         findings,
         applied,
         fixed_text,
+        foreign_applied,
+        foreign_problems,
     })
 }

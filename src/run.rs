@@ -11,7 +11,6 @@ use globset::GlobSet;
 
 use crate::cli::OutputFormat;
 use crate::config::RuleSet;
-use crate::crate_uses::PackageFiles;
 use crate::fix::Applicability;
 use crate::render::report::{self, Report};
 use crate::walk::{for_each_rust_file, Prefilter};
@@ -51,21 +50,26 @@ pub struct RunOptions {
     pub exclude: GlobSet,
 }
 
-/// A file the walk checked, with what came of it.
-struct CheckedFile {
-    path: PathBuf,
-    display: String,
+/// A file the run checked, with what came of it.
+pub(crate) struct CheckedFile {
+    pub(crate) path: PathBuf,
+    /// The path without symbolic links, which tells two spellings of one file apart.
+    pub(crate) canonical: PathBuf,
+    pub(crate) display: String,
+    /// The file lies under the paths the run was given; a file outside them is changed only where
+    /// it uses a double fixed elsewhere.
+    pub(crate) walked: bool,
     /// The bytes as read, to detect a change between reading and writing.
-    original_bytes: Vec<u8>,
-    result: Result<CheckedText, String>,
+    pub(crate) original_bytes: Vec<u8>,
+    pub(crate) result: Result<CheckedText, String>,
 }
 
-struct CheckedText {
+pub(crate) struct CheckedText {
     /// A UTF-8 byte order mark that was stripped before parsing and goes back on write.
-    bom: bool,
-    text: String,
-    edition: Edition,
-    outcome: FileOutcome,
+    pub(crate) bom: bool,
+    pub(crate) text: String,
+    pub(crate) edition: Edition,
+    pub(crate) outcome: FileOutcome,
 }
 
 /// Runs mockfix over `options.paths` with `rules`.
@@ -110,7 +114,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
-    review_uses_in_other_files(&mut checked, rules, options.policy);
+    crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy, &options.root, &editions);
 
     let mut fix_count = 0;
     let mut changed: Vec<&CheckedFile> = Vec::new();
@@ -129,8 +133,8 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         }
         let unapplied = text.outcome.findings.len() - text.outcome.applied.len();
         pending_findings += unapplied;
-        if !text.outcome.applied.is_empty() {
-            fix_count += text.outcome.applied.len();
+        fix_count += text.outcome.applied.len();
+        if text.outcome.fixed_text != text.text {
             changed.push(file);
         }
     }
@@ -193,29 +197,6 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
-/// Marks the fixes of doubles that other files of their package use as needing review, and
-/// plans those files' fixes again.
-fn review_uses_in_other_files(checked: &mut [CheckedFile], rules: &RuleSet, policy: FixPolicy) {
-    let mut packages = PackageFiles::default();
-    for file in checked.iter_mut() {
-        let Ok(text) = &mut file.result else { continue };
-        let reviews = packages.reviews_for(&file.path, &text.outcome.findings);
-        if reviews.is_empty() {
-            continue;
-        }
-        let request = FixRequest {
-            policy,
-            reviews: &reviews,
-            only_struct: None,
-            edition: text.edition,
-        };
-        match fix_source_with(&file.display, &text.text, rules, &request) {
-            Ok(outcome) => text.outcome = outcome,
-            Err(err) => file.result = Err(format!("{err}; the file was left unchanged")),
-        }
-    }
-}
-
 fn check_file(
     path: &Path,
     prefilter: &Prefilter,
@@ -233,7 +214,9 @@ fn check_file(
         Err(err) => {
             return Some(CheckedFile {
                 path: path.to_path_buf(),
+                canonical: canonical_path(path),
                 display,
+                walked: true,
                 original_bytes: Vec::new(),
                 result: Err(format!("cannot read: {err}")),
             });
@@ -242,16 +225,14 @@ fn check_file(
     if !prefilter.is_candidate(&bytes) {
         return None;
     }
-    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (true, rest),
-        None => (false, bytes.as_slice()),
-    };
     let edition = match editions.edition_for(path) {
         Ok(edition) => edition,
         Err(err) => {
             return Some(CheckedFile {
                 path: path.to_path_buf(),
+                canonical: canonical_path(path),
                 display,
+                walked: true,
                 original_bytes: bytes,
                 result: Err(format!("cannot tell the Rust edition: {err}; the file was skipped")),
             });
@@ -261,33 +242,50 @@ fn check_file(
         policy: options.policy,
         reviews: &[],
         only_struct: None,
+        foreign: &[],
         edition,
     };
-    let result = match std::str::from_utf8(body) {
-        Err(err) => Err(format!(
-            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
-            err.valid_up_to() + if bom { 3 } else { 0 }
-        )),
-        Ok(text) => fix_source_with(&display, text, rules, &request)
+    let result = decode(&bytes).and_then(|(bom, text)| {
+        fix_source_with(&display, text, rules, &request)
             .map(|outcome| CheckedText {
                 bom,
                 text: text.to_string(),
                 edition,
                 outcome,
             })
-            .map_err(|err| format!("{err}; the file was left unchanged")),
-    };
+            .map_err(|err| format!("{err}; the file was left unchanged"))
+    });
     Some(CheckedFile {
         path: path.to_path_buf(),
+        canonical: canonical_path(path),
         display,
+        walked: true,
         original_bytes: bytes,
         result,
     })
 }
 
+/// Splits a file's bytes into whether it starts with a UTF-8 byte order mark and its text.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(bool, &str), String> {
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    std::str::from_utf8(body).map(|text| (bom, text)).map_err(|err| {
+        format!(
+            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
+            err.valid_up_to() + if bom { 3 } else { 0 }
+        )
+    })
+}
+
+pub(crate) fn canonical_path(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Returns the path shown for `path`: relative to `root` when it is inside it, else as given,
 /// with `/` separators.
-fn display_path(path: &Path, root: &Path) -> String {
+pub(crate) fn display_path(path: &Path, root: &Path) -> String {
     let absolute = crate::workspace::absolute(path);
     let shown = match absolute.strip_prefix(root) {
         Ok(relative) if !relative.as_os_str().is_empty() => relative,

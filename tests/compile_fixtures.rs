@@ -55,7 +55,11 @@ compile_tests! {
     refcell_doc_comments: "refcell-in-shared-double" / "doc_comments", before FailsToCompileE0277;
     refcell_let_bound_guard: "refcell-in-shared-double" / "let_bound_guard", before FailsToCompileE0277;
     refcell_field_name_shared_with_real_store: "refcell-in-shared-double" / "field_name_shared_with_real_store", before FailsToCompileE0277;
+    refcell_derive_clone_generic: "refcell-in-shared-double" / "derive_clone_generic", before FailsToCompileE0277;
     refcell_not_applicable_registry: "refcell-in-shared-double" / "not_applicable_registry", before PassesUnchanged;
+    cell_counter_rmw: "cell-in-shared-double" / "counter_rmw", before FailsToCompileE0277;
+    cell_mixed_types: "cell-in-shared-double" / "mixed_types", before FailsToCompileE0277;
+    rc_shared_log: "rc-in-shared-double" / "shared_log", before FailsToCompileE0277;
     atomic_basic_counter: "split-atomic-update-in-double" / "basic_counter", before FailsTests;
     atomic_existing_mutex_field: "split-atomic-update-in-double" / "existing_mutex_field", before FailsTests;
     atomic_delegating_method: "split-atomic-update-in-double" / "delegating_method", before FailsTests;

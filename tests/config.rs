@@ -254,3 +254,44 @@ fn config_command_lists_sources_and_origins() {
     let parsed: Result<toml::Table, _> = toml::from_str(&shown);
     assert!(parsed.is_ok(), "the output is not TOML: {parsed:?}\n{shown}");
 }
+
+#[test]
+fn ordering_override_reaches_cell_fix() {
+    let spy = "use std::cell::Cell;
+
+pub struct SpyNotifier {
+    calls: Cell<usize>,
+}
+
+impl SpyNotifier {
+    pub fn notify(&self) {
+        self.calls.set(self.calls.get() + 1);
+    }
+
+    pub fn count(&self) -> usize {
+        self.calls.get()
+    }
+}
+";
+    let folder = folder_with(&[
+        ("mockfix.toml", "[rule.cell-in-shared-double]\nordering = \"Release\"\n"),
+        ("spy.rs", spy),
+    ]);
+    let output = mockfix(folder.path(), &[]);
+    let diff = stdout(&output);
+    assert!(
+        diff.contains("+        self.calls.fetch_add(1, Ordering::Release);"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+        self.calls.load(Ordering::Relaxed)"),
+        "a load cannot release: {diff}"
+    );
+
+    let flag = mockfix(folder.path(), &["config"]);
+    assert!(
+        stdout(&flag).contains("ordering = \"Release\"  # "),
+        "{}",
+        stdout(&flag)
+    );
+}

@@ -70,7 +70,11 @@ fixture_tests! {
     refcell_doc_comments: "refcell-in-shared-double" / "doc_comments" fixes ["FakePaymentGateway"];
     refcell_let_bound_guard: "refcell-in-shared-double" / "let_bound_guard" fixes ["SpyPublisher"];
     refcell_field_name_shared_with_real_store: "refcell-in-shared-double" / "field_name_shared_with_real_store" fixes ["FakeCounterStore"];
+    refcell_derive_clone_generic: "refcell-in-shared-double" / "derive_clone_generic" fixes ["FakeStore"];
     refcell_not_applicable_registry: "refcell-in-shared-double" / "not_applicable_registry" fixes [];
+    cell_counter_rmw: "cell-in-shared-double" / "counter_rmw" fixes ["FakeRateLimiter"];
+    cell_mixed_types: "cell-in-shared-double" / "mixed_types" fixes ["SpyNotifier"];
+    rc_shared_log: "rc-in-shared-double" / "shared_log" fixes ["MockPublisher"];
     atomic_basic_counter: "split-atomic-update-in-double" / "basic_counter" fixes ["FakeViewCounter"];
     atomic_existing_mutex_field: "split-atomic-update-in-double" / "existing_mutex_field" fixes ["FakeUploadMetrics"];
     atomic_delegating_method: "split-atomic-update-in-double" / "delegating_method" fixes ["SpyLoginAttempts"];

@@ -129,6 +129,7 @@ pub fn run_case(rule: &Rule, case: &RuleTest) -> CaseResult {
         },
         reviews: &[],
         only_struct: None,
+        foreign: &[],
         edition: Edition::DEFAULT,
     };
     let outcome = match fix_source_with(&case.path, &case.code, &rules, &request) {

@@ -16,11 +16,17 @@ pub enum StateKind {
     /// An atomic field that a method loads and later stores: each access is atomic, but an update
     /// made of the two can lose a concurrent write.
     AtomicTwoStep,
+    /// A `Cell<T>` field: not `Sync`; integers and `bool` become atomics, other types a `Mutex`.
+    Cell,
+    /// An `Rc<T>` field, usually `Rc<RefCell<T>>`: becomes `Arc<T>` and `Arc<Mutex<T>>`.
+    Rc,
 }
 
 impl StateKind {
     const NAMES: &'static [(&'static str, StateKind)] = &[
         ("RefCell", StateKind::RefCell),
+        ("Cell", StateKind::Cell),
+        ("Rc", StateKind::Rc),
         ("atomic-two-step", StateKind::AtomicTwoStep),
     ];
 
@@ -36,6 +42,8 @@ impl StateKind {
     pub fn trigger_words(self) -> &'static [&'static str] {
         match self {
             StateKind::RefCell => &["RefCell"],
+            StateKind::Cell => &["Cell"],
+            StateKind::Rc => &["Rc"],
             StateKind::AtomicTwoStep => &["Atomic"],
         }
     }
@@ -43,7 +51,7 @@ impl StateKind {
     /// The strategy that can fix this kind of state.
     pub fn strategy(self) -> Strategy {
         match self {
-            StateKind::RefCell => Strategy::Wrap,
+            StateKind::RefCell | StateKind::Cell | StateKind::Rc => Strategy::Wrap,
             StateKind::AtomicTwoStep => Strategy::Guard,
         }
     }
@@ -99,13 +107,20 @@ impl LockPolicy {
     }
 }
 
-/// The `std::sync::atomic::Ordering` that a fix writes for the atomic operations it adds.
+/// The memory ordering of the atomic operations that replace a cell's accesses. Each operation
+/// keeps the parts of the ordering that apply to it, because a load cannot release and a store
+/// cannot acquire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AtomicOrdering {
+    /// `SeqCst` everywhere: what a `Cell` in one thread behaved like.
     SeqCst,
+    /// `Acquire` loads, `Release` stores and `AcqRel` read-modify-writes.
     AcqRel,
+    /// `Acquire` loads and read-modify-writes, `Relaxed` stores.
     Acquire,
+    /// `Relaxed` loads, `Release` stores and read-modify-writes.
     Release,
+    /// `Relaxed` everywhere: enough for counters that publish no other data.
     Relaxed,
 }
 
@@ -124,6 +139,17 @@ impl AtomicOrdering {
             .find(|(_, ordering)| *ordering == self)
             .map(|(name, _)| *name)
             .unwrap_or_default()
+    }
+
+    /// The orderings of a load, a store and a read-modify-write, as `Ordering` variant names.
+    pub fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            AtomicOrdering::SeqCst => ("SeqCst", "SeqCst", "SeqCst"),
+            AtomicOrdering::AcqRel => ("Acquire", "Release", "AcqRel"),
+            AtomicOrdering::Acquire => ("Acquire", "Relaxed", "Acquire"),
+            AtomicOrdering::Release => ("Relaxed", "Release", "Release"),
+            AtomicOrdering::Relaxed => ("Relaxed", "Relaxed", "Relaxed"),
+        }
     }
 }
 
@@ -165,9 +191,7 @@ pub struct Rule {
     /// Name of the variable that holds the guard in each method.
     pub guard_binding: String,
     pub lock: LockPolicy,
-    // FIXME: No strategy converts fields to atomics yet, so `ordering` is checked and reported by
-    // `mockfix config` but changes no fix.
-    /// The ordering of atomic operations that a fix writes. Default `SeqCst`.
+    /// The ordering of the atomic operations that a fix writes. Default `SeqCst`.
     pub ordering: AtomicOrdering,
     /// The rule's example: `(before, after)`.
     pub example: Option<(String, String)>,
@@ -468,7 +492,8 @@ strategy = "wrap"
     fn unknown_state_kind_lists_choices() {
         let err = compile(&VALID.replace("\"RefCell\"", "\"Refcell\"")).unwrap_err();
         assert!(
-            err.message.contains("expected one of \"RefCell\", \"atomic-two-step\""),
+            err.message
+                .contains("expected one of \"RefCell\", \"Cell\", \"Rc\", \"atomic-two-step\""),
             "{}",
             err.message
         );

@@ -19,6 +19,14 @@ pub use compile::{
 /// The built-in rules: `(id, TOML text)`. The id is the file name without `.toml`.
 pub const BUILTIN_RULES: &[(&str, &str)] = &[
     (
+        "cell-in-shared-double",
+        include_str!("../../rules/cell-in-shared-double.toml"),
+    ),
+    (
+        "rc-in-shared-double",
+        include_str!("../../rules/rc-in-shared-double.toml"),
+    ),
+    (
         "refcell-in-shared-double",
         include_str!("../../rules/refcell-in-shared-double.toml"),
     ),

@@ -53,8 +53,10 @@ pub struct FixSection {
     pub strategy: Spanned<String>,
     pub guard_field: Option<Spanned<String>>,
     pub guard_binding: Option<Spanned<String>>,
-    pub lock: Option<Spanned<String>>,
+    /// Memory ordering of the atomics that replace cells: `SeqCst`, `AcqRel`, `Acquire`, `Release`
+    /// or `Relaxed`.
     pub ordering: Option<Spanned<String>>,
+    pub lock: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

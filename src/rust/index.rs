@@ -10,6 +10,10 @@ use super::text::{derive_names, node_range};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldKind {
     RefCell,
+    /// `Cell<T>`: not `Sync`; integers and `bool` have atomic counterparts.
+    Cell,
+    /// `Rc<T>`, usually `Rc<RefCell<T>>` shared with the test: neither `Send` nor `Sync`.
+    Rc,
     Atomic,
     /// `Mutex<()>`: a guard field, possibly added by an earlier run.
     UnitMutex,
@@ -82,6 +86,8 @@ impl StructInfo {
 
 pub struct FileIndex {
     pub structs: Vec<StructInfo>,
+    /// Every impl of the file, of structs defined here or elsewhere.
+    pub impls: Vec<ast::Impl>,
     /// Every token of the file that is not whitespace or a comment, in order.
     pub tokens: Vec<SyntaxToken>,
 }
@@ -111,19 +117,7 @@ impl FileIndex {
                     info.unsafe_impls.push(item.clone());
                     continue;
                 }
-                let in_trait_impl = item.trait_().is_some();
-                for function in item.assoc_item_list().into_iter().flat_map(|list| list.assoc_items()) {
-                    let ast::AssocItem::Fn(function) = function else {
-                        continue;
-                    };
-                    let Some(name) = function.name() else { continue };
-                    info.methods.push(MethodInfo {
-                        name: name.text().to_string(),
-                        self_kind: self_kind(&function),
-                        is_public: in_trait_impl || function.visibility().is_some(),
-                        node: function,
-                    });
-                }
+                info.methods.extend(methods_of(item));
                 info.impls.push(item.clone());
             }
         }
@@ -133,8 +127,42 @@ impl FileIndex {
             .filter_map(|element| element.into_token())
             .filter(|token| !token.kind().is_trivia())
             .collect();
-        FileIndex { structs, tokens }
+        FileIndex { structs, impls, tokens }
     }
+
+    /// The impls of this file whose self type is named `name`, other than empty `unsafe impl`s.
+    pub fn impls_of(&self, name: &str) -> Vec<ast::Impl> {
+        self.impls
+            .iter()
+            .filter(|item| impl_self_name(item).as_deref() == Some(name))
+            .filter(|item| {
+                item.unsafe_token().is_none()
+                    || item
+                        .assoc_item_list()
+                        .is_some_and(|list| list.assoc_items().next().is_some())
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// The functions of an impl block.
+pub fn methods_of(item: &ast::Impl) -> Vec<MethodInfo> {
+    let in_trait_impl = item.trait_().is_some();
+    let mut methods = Vec::new();
+    for function in item.assoc_item_list().into_iter().flat_map(|list| list.assoc_items()) {
+        let ast::AssocItem::Fn(function) = function else {
+            continue;
+        };
+        let Some(name) = function.name() else { continue };
+        methods.push(MethodInfo {
+            name: name.text().to_string(),
+            self_kind: self_kind(&function),
+            is_public: in_trait_impl || function.visibility().is_some(),
+            node: function,
+        });
+    }
+    methods
 }
 
 fn struct_info(node: ast::Struct) -> Option<StructInfo> {
@@ -225,6 +253,8 @@ fn field_kind(ty: &ast::Type) -> FieldKind {
     };
     match last.as_str() {
         "RefCell" if std_or_core(&["cell"]) => FieldKind::RefCell,
+        "Cell" if std_or_core(&["cell"]) => FieldKind::Cell,
+        "Rc" if std_or_core(&["rc"]) => FieldKind::Rc,
         name if name.starts_with("Atomic") && name.len() > "Atomic".len() && std_or_core(&["sync", "atomic"]) => {
             FieldKind::Atomic
         }
@@ -269,4 +299,18 @@ pub fn module_items(module: &SyntaxNode) -> Vec<ast::Item> {
     } else {
         Vec::new()
     }
+}
+
+/// The text of a path type's single generic argument: `usize` for `Cell<usize>`.
+pub fn single_generic_argument(ty: &ast::Type) -> Option<String> {
+    let ast::Type::PathType(path_type) = ty else {
+        return None;
+    };
+    let args = path_type.path()?.segment()?.generic_arg_list()?;
+    let mut iter = args.generic_args();
+    let first = iter.next()?;
+    if iter.next().is_some() {
+        return None;
+    }
+    Some(first.syntax().text().to_string())
 }

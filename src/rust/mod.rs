@@ -9,14 +9,16 @@ pub mod discipline;
 pub mod imports;
 pub mod index;
 pub mod strategies;
+pub mod suppression;
 pub mod text;
 pub mod uses;
 
+use ra_ap_syntax::ast::HasAttrs;
 use ra_ap_syntax::{ast, AstNode, Parse, SourceFile};
 
-use crate::config::{RuleSet, Strategy};
+use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
-use crate::fix::Finding;
+use crate::fix::{Conversion, Finding, ForeignDouble};
 use crate::workspace::Edition;
 use crate::SourceError;
 use index::FileIndex;
@@ -43,21 +45,96 @@ pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, Source
 
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
 pub fn analyze(path: &str, source: &str, rules: &RuleSet, edition: Edition) -> Result<Vec<Finding>, SourceError> {
+    analyze_with_foreign(path, source, rules, &[], edition).map(|(findings, _)| findings)
+}
+
+/// The edits at one file's uses of a double declared in another file.
+#[derive(Debug, Clone)]
+pub struct ForeignUses {
+    pub struct_name: String,
+    pub edits: Vec<TextEdit>,
+    /// Why the uses cannot follow the double's fix; the fix must not be applied when not empty.
+    pub problems: Vec<String>,
+}
+
+/// Like `analyze`, and plans this file's uses of the `foreign` doubles that other files fix.
+pub fn analyze_with_foreign(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    foreign: &[ForeignDouble],
+    edition: Edition,
+) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
     let parse = parse(source, edition)?;
     let file = parse.tree();
     let index = FileIndex::build(&file);
+    let ctx = PlanContext {
+        source,
+        root: file.syntax(),
+        index: &index,
+    };
+    let foreign_uses = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
+    let findings = find_doubles(path, &file, &ctx, rules);
+    Ok((findings, foreign_uses))
+}
+
+fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
+    let name = double.struct_name.as_str();
+    // A struct of the same name declared here is another type, and the name means it in this file.
+    if ctx.index.structs.iter().any(|info| info.name == name) {
+        return ForeignUses {
+            struct_name: double.struct_name.clone(),
+            edits: Vec::new(),
+            problems: Vec::new(),
+        };
+    }
+    let (edits, problems) = match &double.conversion {
+        Conversion::Wrap {
+            fields,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::wrap::plan_foreign(ctx, name, fields, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
+        Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+        Conversion::Rc {
+            fields,
+            functions,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::rc::plan_foreign(ctx, name, fields, functions, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
+        Conversion::Cell {
+            fields,
+            orderings,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::cell::plan_foreign(ctx, name, fields, orderings, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
+    };
+    ForeignUses {
+        struct_name: double.struct_name.clone(),
+        edits,
+        problems,
+    }
+}
+
+fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSet) -> Vec<Finding> {
+    let (source, index) = (ctx.source, ctx.index);
     let mut findings = Vec::new();
     for rule in rules.enabled() {
         if !rule.matches_path(path) {
             log::debug!("{path}: rule `{}` does not apply to this path", rule.id);
             continue;
         }
-        let ctx = PlanContext {
-            source,
-            root: file.syntax(),
-            index: &index,
-            rule,
-        };
+        let no_std = file
+            .attrs()
+            .any(|attr| attr.as_simple_atom().is_some_and(|name| name == "no_std"));
         for info in &index.structs {
             // A double is matched by its name, or by `unsafe impl Sync` alone when the rule says so.
             let by_unsafe_sync = rule.any_name_with_unsafe_sync && !info.unsafe_impls.is_empty();
@@ -77,15 +154,37 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet, edition: Edition) -> R
                 log::debug!("{path}: `{}` skipped: not a struct with named fields", info.name);
                 continue;
             }
-            let finding = match rule.strategy {
-                Strategy::Wrap => strategies::wrap::plan(&ctx, info),
-                Strategy::Guard => strategies::guard::plan(&ctx, info),
-            };
-            findings.extend(finding);
+            // `// mockfix: ignore` or `// mockfix: ignore[rule-id]` above the struct.
+            if suppression::is_suppressed(source, info.node.syntax(), &rule.id) {
+                log::debug!(
+                    "{path}: `{}` skipped: suppressed by a `mockfix: ignore` comment",
+                    info.name
+                );
+                continue;
+            }
+            let planned: Vec<Finding> = rule
+                .state_kinds
+                .iter()
+                .filter_map(|kind| match kind {
+                    StateKind::RefCell => strategies::wrap::plan(ctx, rule, info),
+                    StateKind::Cell => strategies::cell::plan(ctx, rule, info),
+                    StateKind::Rc => strategies::rc::plan(ctx, rule, info),
+                    StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
+                })
+                .collect();
+            for mut finding in planned {
+                // A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
+                if no_std && finding.fix.is_some() {
+                    finding.fix = None;
+                    finding.unfixable_reason =
+                        Some("the file is a `#![no_std]` crate root, which has no `std::sync::Mutex`".to_string());
+                }
+                findings.push(finding);
+            }
         }
     }
     findings.sort_by_key(|finding| finding.name_range.0);
-    Ok(findings)
+    findings
 }
 
 /// Applies the fixes' `edits` to `source`, then merges and prunes imports and parses the result.
@@ -97,23 +196,58 @@ pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<Stri
     edit::normalize(&mut edits).map_err(|err| SourceError::Internal(err.to_string()))?;
     let fixed = edit::apply(source, &edits);
 
-    let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
-    let mut additions = imports::plan_additions(&fixed, tree.syntax(), &["std", "sync", "Mutex"]);
-    let fixed = apply_pass(&fixed, &mut additions)?;
+    // Each name gets its own pass over freshly parsed text, so that two names merged into one
+    // `use` list see each other.
+    let mut fixed = fixed;
+    for path in IMPORTABLE {
+        let name = path.last().expect("paths have a name");
+        if !fixed.contains(name) {
+            continue;
+        }
+        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
+        let all_introduced = !has_unqualified_name(source, name, edition);
+        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, all_introduced);
+        fixed = apply_pass(&fixed, &mut additions)?;
+    }
 
-    let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
-    let cell_paths: [&[&str]; 2] = [&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]];
-    let originally_used = has_unqualified_name(source, "RefCell", edition);
-    let mut removals = if originally_used {
-        imports::plan_removals(&fixed, tree.syntax(), &cell_paths)
-    } else {
-        Vec::new()
-    };
-    let fixed = apply_pass(&fixed, &mut removals)?;
+    for (name, paths) in REPLACEABLE {
+        if !has_unqualified_name(source, name, edition) {
+            continue;
+        }
+        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
+        let mut removals = imports::plan_removals(&fixed, tree.syntax(), paths);
+        fixed = apply_pass(&fixed, &mut removals)?;
+    }
 
     check_syntax(source, &fixed, edition)?;
     Ok(fixed)
 }
+
+/// Names that fixes write unqualified, with the path they are imported from.
+const IMPORTABLE: &[&[&str]] = &[
+    &["std", "sync", "Arc"],
+    &["std", "sync", "Mutex"],
+    &["std", "sync", "atomic", "AtomicBool"],
+    &["std", "sync", "atomic", "AtomicI8"],
+    &["std", "sync", "atomic", "AtomicI16"],
+    &["std", "sync", "atomic", "AtomicI32"],
+    &["std", "sync", "atomic", "AtomicI64"],
+    &["std", "sync", "atomic", "AtomicIsize"],
+    &["std", "sync", "atomic", "AtomicU8"],
+    &["std", "sync", "atomic", "AtomicU16"],
+    &["std", "sync", "atomic", "AtomicU32"],
+    &["std", "sync", "atomic", "AtomicU64"],
+    &["std", "sync", "atomic", "AtomicUsize"],
+    &["std", "sync", "atomic", "Ordering"],
+];
+
+/// Types that fixes replace, with the paths they are imported from; those imports go when
+/// nothing names the type any more.
+const REPLACEABLE: &[(&str, &[&[&str]])] = &[
+    ("RefCell", &[&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]]),
+    ("Cell", &[&["std", "cell", "Cell"], &["core", "cell", "Cell"]]),
+    ("Rc", &[&["std", "rc", "Rc"], &["alloc", "rc", "Rc"]]),
+];
 
 fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceError> {
     edit::normalize(edits).map_err(|err| SourceError::Internal(format!("import edits: {err}")))?;
