@@ -52,20 +52,21 @@ fn rules_lists_ids_and_enabled_state() {
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let text = stdout(&output);
     let header = text.lines().next().unwrap();
-    assert!(
-        header.starts_with("ID") && header.contains("STRATEGY") && header.contains("ENABLED"),
-        "{text}"
-    );
+    assert!(header.starts_with("ID"), "{text}");
+    assert!(header.contains("STRATEGY"), "{text}");
+    assert!(header.contains("ENABLED"), "{text}");
     let refcell = text
         .lines()
         .find(|line| line.starts_with("refcell-in-shared-double"))
         .unwrap();
-    assert!(refcell.contains(" wrap ") && refcell.contains(" yes "), "{refcell}");
+    assert!(refcell.contains(" wrap "), "{refcell}");
+    assert!(refcell.contains(" yes "), "{refcell}");
     let atomic = text
         .lines()
         .find(|line| line.starts_with("split-atomic-update-in-double"))
         .unwrap();
-    assert!(atomic.contains(" guard ") && atomic.contains(" no "), "{atomic}");
+    assert!(atomic.contains(" guard "), "{atomic}");
+    assert!(atomic.contains(" no "), "{atomic}");
 }
 
 #[test]
@@ -221,7 +222,7 @@ fn man_page_is_roff() {
 }
 
 #[test]
-fn folder_named_like_subcommand_is_checked_with_flag_or_dot() {
+fn path_named_like_subcommand() {
     let folder = folder_with(&[("rules/mock.rs", DOUBLE)]);
     for args in [&["--dry-run", "rules"][..], &["./rules"][..]] {
         let output = mockfix(folder.path(), args);
