@@ -91,8 +91,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         }
     }
 
-    let words = rules.trigger_words();
-    let prefilter = Prefilter::new(&words);
+    let prefilter = Prefilter::new(rules);
     let checked = Mutex::new(Vec::new());
     let editions = EditionLookup::default();
     let walk_errors = for_each_rust_file(&roots, |path| {

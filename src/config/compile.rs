@@ -213,6 +213,34 @@ impl Rule {
         }
     }
 
+    /// Words of which a file must contain one for this rule to find anything in it: one
+    /// for the state (`RefCell`), and, as a second list, one for the struct's name (`Mock` for
+    /// `Mock*`). The name list is `None` when a name glob has no literal part or the rule also
+    /// matches by `unsafe impl Sync`, which then stands in for the name.
+    pub fn required_words(&self) -> (Vec<String>, Option<Vec<String>>) {
+        let state: Vec<String> = self
+            .state_kinds
+            .iter()
+            .flat_map(|kind| kind.trigger_words())
+            .map(|word| word.to_string())
+            .collect();
+        let mut names = Vec::new();
+        for pattern in &self.name_patterns {
+            let literal = pattern
+                .split(['*', '?', '[', ']', '{', '}'])
+                .max_by_key(|piece| piece.len())
+                .filter(|piece| piece.len() >= 2);
+            match literal {
+                Some(literal) => names.push(literal.to_string()),
+                None => return (state, None),
+            }
+        }
+        if self.any_name_with_unsafe_sync {
+            names.push("unsafe".to_string());
+        }
+        (state, Some(names))
+    }
+
     pub fn matches_name(&self, struct_name: &str) -> bool {
         self.names.is_match(struct_name)
     }

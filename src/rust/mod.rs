@@ -205,8 +205,9 @@ pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<Stri
             continue;
         }
         let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
-        let all_introduced = !has_unqualified_name(source, name, edition);
-        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, all_introduced);
+        let original = SourceFile::parse(source, edition.syntax_edition()).tree();
+        let named_before = imports::modules_naming(original.syntax(), name);
+        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, &named_before);
         fixed = apply_pass(&fixed, &mut additions)?;
     }
 
