@@ -356,10 +356,12 @@ fn build_report(
         match &file.result {
             Ok(text) => {
                 let findings = report::finding_reports(&file.display, &text.text, &text.outcome, rules, text.edition);
-                if !findings.is_empty() {
+                let edits = report::edit_reports(&text.text, &text.outcome.fixed_text);
+                if !findings.is_empty() || !edits.is_empty() {
                     files.push(report::FileReport {
                         path: file.display.clone(),
                         findings,
+                        edits,
                         errors: Vec::new(),
                     });
                 }
@@ -367,6 +369,7 @@ fn build_report(
             Err(message) => files.push(report::FileReport {
                 path: file.display.clone(),
                 findings: Vec::new(),
+                edits: Vec::new(),
                 errors: vec![report::ErrorReport {
                     message: message.clone(),
                 }],

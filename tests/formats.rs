@@ -354,3 +354,34 @@ fn github_annotations_escape_values() {
         "findings go to stdout only"
     );
 }
+
+#[test]
+fn json_file_edits_include_uses_in_other_files() {
+    let user =
+        "use crate::mock::MockMailer;\n\npub fn count(mock: &MockMailer) -> usize {\n    mock.sent.borrow().len()\n}\n";
+    let krate = folder_with(&[
+        ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n"),
+        ("src/mock.rs", DOUBLE),
+        ("src/user.rs", user),
+    ]);
+    let output = mockfix(krate.path(), &["--format", "json", "src/mock.rs"]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    let document = json(&output);
+    let files = document["files"].as_array().unwrap();
+
+    let mock = files.iter().find(|file| file["path"] == "src/mock.rs").unwrap();
+    let own_fix = &mock["findings"][0]["fix"];
+    assert_eq!(
+        mock["edits"], own_fix["edits"],
+        "one fix: the file's edits are the fix's"
+    );
+
+    let user_file = files
+        .iter()
+        .find(|file| file["path"] == "src/user.rs")
+        .unwrap_or_else(|| panic!("the file that uses the double is missing: {document:#}"));
+    assert_eq!(user_file["findings"], serde_json::json!([]));
+    let followed = apply_edits(user, &serde_json::json!({ "edits": user_file["edits"] }));
+    assert!(followed.contains("mock.sent.lock().unwrap().len()"), "{followed}");
+    assert_eq!(document["summary"]["files_changed"], 2);
+}

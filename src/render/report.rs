@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema_version: u32,
-    /// Files with findings or errors, sorted by path. Files with neither are left out.
+    /// Files with findings, edits or errors, sorted by path. Files with none are left out.
     pub files: Vec<FileReport>,
     /// Errors that belong to no file, such as a path that does not exist.
     pub errors: Vec<ErrorReport>,
@@ -34,6 +34,9 @@ pub struct FileReport {
     /// The path relative to the project root, with `/` separators.
     pub path: String,
     pub findings: Vec<FindingReport>,
+    /// The edits that the run's output makes to this file: every fix it includes, and the
+    /// rewrites of uses of doubles fixed in other files. `--apply` writes them.
+    pub edits: Vec<EditReport>,
     pub errors: Vec<ErrorReport>,
 }
 
@@ -177,8 +180,8 @@ impl FindingReport {
     }
 }
 
-// FIXME: The rewrites that other files of the package need to follow a fix reach the diff and
-// `--apply` but not this report, whose edits cover only the double's own file.
+// FIXME: A finding's own fix holds only the edits of the double's own file; the rewrites of its
+// uses in other files appear only in those files' `edits`, mixed with their other changes.
 /// Reports the findings of one file, each with the edits of its fix alone.
 ///
 /// Each fix is planned again with `only_struct`, so its edits include the imports it needs and
@@ -244,7 +247,15 @@ fn fix_edits(path: &str, text: &str, struct_name: &str, rules: &RuleSet, edition
             return None;
         }
     };
-    let edits = edit::diff_edits(text, &outcome.fixed_text)
+    Some(edit_reports(text, &outcome.fixed_text))
+}
+
+/// Computes the line-granular edits that turn `text` into `fixed`, with their places in `text`.
+pub fn edit_reports(text: &str, fixed: &str) -> Vec<EditReport> {
+    if text == fixed {
+        return Vec::new();
+    }
+    edit::diff_edits(text, fixed)
         .into_iter()
         .map(|edit| EditReport {
             start_byte: edit.start,
@@ -253,8 +264,7 @@ fn fix_edits(path: &str, text: &str, struct_name: &str, rules: &RuleSet, edition
             end: Position::of(text, edit.end),
             replacement: edit.replacement,
         })
-        .collect();
-    Some(edits)
+        .collect()
 }
 
 #[cfg(test)]
