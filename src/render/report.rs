@@ -180,8 +180,8 @@ impl FindingReport {
     }
 }
 
-// FIXME: A finding's own fix holds only the edits of the double's own file; the rewrites of its
-// uses in other files appear only in those files' `edits`, mixed with their other changes.
+// FIXME: A finding's own fix holds only the edits in the double's own file, so the rewrites of
+// its uses in other files appear only in those files' `edits`, mixed with their other changes.
 /// Reports the findings of one file, each with the edits of its fix alone.
 ///
 /// Each fix is planned again with `only_struct`, so its edits include the imports it needs and
