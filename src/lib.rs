@@ -16,6 +16,9 @@
 //!
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
+mod app;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod edit;
 pub mod fix;
@@ -26,10 +29,13 @@ pub mod render;
 pub mod run;
 pub mod rust;
 pub mod walk;
+pub mod workspace;
 pub mod write;
 
+pub use crate::app::cli_main;
 use crate::config::RuleSet;
 use crate::fix::{Applicability, Finding, ForeignDouble};
+pub use crate::workspace::Edition;
 
 /// What checking one file produced.
 #[derive(Debug, Clone)]
@@ -66,7 +72,8 @@ pub struct FixPolicy {
     pub include_needs_review: bool,
 }
 
-/// Finds the doubles in one Rust file and applies every fix that `policy` allows.
+/// Finds the doubles in one Rust file and applies every fix that `policy` allows, parsing it as
+/// edition 2021.
 ///
 /// `path` is the file's path with `/` separators, matched against the rules' path globs.
 pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
@@ -79,6 +86,7 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
             reviews: &[],
             only_struct: None,
             foreign: &[],
+            edition: Edition::DEFAULT,
         },
     )
 }
@@ -100,6 +108,8 @@ pub struct FixRequest<'a> {
     pub only_struct: Option<&'a str>,
     /// Doubles declared in other files whose fixes this file's uses must follow.
     pub foreign: &'a [ForeignDouble],
+    /// The Rust edition to parse the file with: its package's edition.
+    pub edition: Edition,
 }
 
 /// Like `fix_source`, with the extra options of `request`.
@@ -125,7 +135,7 @@ pub fn fix_source_with(
 /// Applying them, with the import changes and the second parse, costs a few times more than
 /// finding them, so an editor computes `fixed_text` only when the user asks for a fix. The
 /// default value is the plan of a file without findings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PlannedFixes {
     pub findings: Vec<Finding>,
     /// Indexes into `findings` of the fixes that `fixed_text` applies.
@@ -137,6 +147,21 @@ pub struct PlannedFixes {
     /// The edits of the `applied` fixes and of the uses of the `foreign_applied` doubles,
     /// checked for overlap, without import changes.
     body_edits: Vec<edit::TextEdit>,
+    /// The edition the file was parsed with, which the fixed text is parsed with too.
+    edition: Edition,
+}
+
+impl Default for PlannedFixes {
+    fn default() -> PlannedFixes {
+        PlannedFixes {
+            findings: Vec::new(),
+            applied: Vec::new(),
+            foreign_applied: Vec::new(),
+            foreign_problems: Vec::new(),
+            body_edits: Vec::new(),
+            edition: Edition::DEFAULT,
+        }
+    }
 }
 
 impl PlannedFixes {
@@ -146,7 +171,7 @@ impl PlannedFixes {
         if self.body_edits.is_empty() {
             return Ok(source.to_string());
         }
-        rust::finish(source, &self.body_edits)
+        rust::finish(source, &self.body_edits, self.edition)
     }
 }
 
@@ -159,7 +184,8 @@ pub fn plan_fixes(
     request: &FixRequest,
 ) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
-    let (mut findings, foreign_uses) = rust::analyze_with_foreign(path, source, rules, request.foreign)?;
+    let (mut findings, foreign_uses) =
+        rust::analyze_with_foreign(path, source, rules, request.foreign, request.edition)?;
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -235,5 +261,6 @@ pub fn plan_fixes(
         foreign_applied,
         foreign_problems,
         body_edits,
+        edition: request.edition,
     })
 }

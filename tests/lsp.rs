@@ -1022,3 +1022,54 @@ fn folder_named_lsp_after_option_is_path() {
     let diff = String::from_utf8(output.stdout).unwrap();
     assert!(diff.starts_with("--- a/lsp/mailer.rs\n"), "{diff}");
 }
+
+#[test]
+fn settings_come_from_mockfix_toml() {
+    let workspace = workspace_with(&[
+        ("mockfix.toml", "rules = [\"rules\"]\nexclude = [\"generated/**\"]\n"),
+        ("rules/refcell-in-recorder.toml", RECORDER_RULE),
+        ("recorder.rs", RECORDER),
+        ("generated/mailer.rs", MAILER),
+    ]);
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+
+    let recorder = client.open(&workspace.path().join("recorder.rs"), RECORDER);
+    let recorder_diagnostics = client.diagnostics(&recorder);
+    let generated = client.open(&workspace.path().join("generated/mailer.rs"), MAILER);
+    let generated_diagnostics = client.diagnostics(&generated);
+
+    assert_eq!(recorder_diagnostics.len(), 1, "{recorder_diagnostics:?}");
+    assert_eq!(recorder_diagnostics[0]["code"], "refcell-in-recorder");
+    assert_eq!(generated_diagnostics, Vec::<Value>::new(), "excluded by mockfix.toml");
+
+    // The user drops the exclusion; the watcher reports the change.
+    let config = workspace.path().join("mockfix.toml");
+    std::fs::write(&config, "rules = [\"rules\"]\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&config), "type": 2 }] }),
+    );
+    assert_eq!(client.diagnostics(&generated).len(), 1);
+}
+
+#[test]
+fn invalid_mockfix_toml_is_shown_on_the_file() {
+    let workspace = workspace_with(&[("mockfix.toml", "selekt = []\n"), ("mailer.rs", MAILER)]);
+    let config = workspace.path().join("mockfix.toml");
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+
+    let shown = client.wait_for("window/showMessage", |_| true);
+    let config_diagnostics = client.diagnostics(&file_uri(&config));
+
+    assert!(
+        shown["message"].as_str().unwrap().contains("mockfix.toml:1:1"),
+        "{shown}"
+    );
+    assert_eq!(config_diagnostics.len(), 1, "{config_diagnostics:?}");
+    assert_eq!(
+        config_diagnostics[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
+    let uri = client.open(&workspace.path().join("mailer.rs"), MAILER);
+    assert_eq!(client.diagnostics(&uri).len(), 1, "the built-in rules stay in use");
+}

@@ -16,6 +16,7 @@ use crate::config::RuleSet;
 use crate::edit::{self, TextEdit};
 use crate::fix::{Applicability, Finding, ForeignDouble};
 use crate::walk::Prefilter;
+use crate::workspace::Edition;
 use crate::{fix_source_with, plan_fixes, ExternalReview, FixPolicy, FixRequest, PlannedFixes, SourceError};
 
 const BYTE_ORDER_MARK: char = '\u{feff}';
@@ -28,6 +29,8 @@ pub struct Analysis {
     rule_path: String,
     /// The canonical path of the document's file, whose package the other files belong to.
     origin: Option<PathBuf>,
+    /// The edition the document is parsed with: its package's edition.
+    edition: Edition,
     planned: PlannedFixes,
     reviews: Vec<ExternalReview>,
     /// The edits of every safe fix, once computed; `None` inside when there is none.
@@ -52,6 +55,7 @@ impl Analysis {
         text: &str,
         rule_path: &str,
         origin: Option<&Path>,
+        edition: Edition,
         mut checker: Checker,
     ) -> Result<Analysis, SourceError> {
         let body_start = if text.starts_with(BYTE_ORDER_MARK) {
@@ -68,17 +72,14 @@ impl Analysis {
             reviews: &[],
             only_struct: None,
             foreign: &[],
+            edition,
         };
 
         // A file without any trigger word cannot hold a finding; the command line skips it too.
         if !checker.prefilter.is_candidate(body.as_bytes()) {
-            return Ok(Analysis::new(
-                body_start,
-                rule_path,
-                origin,
-                PlannedFixes::default(),
-                Vec::new(),
-            ));
+            let mut analysis = Analysis::empty(rule_path);
+            analysis.body_start = body_start;
+            return Ok(analysis);
         }
         let mut planned = plan_fixes(rule_path, body, checker.rules, &request)?;
         // FIXME: the files that name a double are found on disk, and this analysis is made again
@@ -92,22 +93,27 @@ impl Analysis {
             request.reviews = &reviews;
             planned = plan_fixes(rule_path, body, checker.rules, &request)?;
         }
-        Ok(Analysis::new(body_start, rule_path, origin, planned, reviews))
-    }
-
-    fn new(
-        body_start: usize,
-        rule_path: &str,
-        origin: Option<&Path>,
-        planned: PlannedFixes,
-        reviews: Vec<ExternalReview>,
-    ) -> Analysis {
-        Analysis {
+        Ok(Analysis {
             body_start,
             rule_path: rule_path.to_string(),
             origin: origin.map(Path::to_path_buf),
+            edition,
             planned,
             reviews,
+            fix_all: None,
+            quick_fixes: HashMap::new(),
+        })
+    }
+
+    /// The analysis of a document that is not checked, such as one that `exclude` matches.
+    pub fn empty(rule_path: &str) -> Analysis {
+        Analysis {
+            body_start: 0,
+            rule_path: rule_path.to_string(),
+            origin: None,
+            edition: Edition::DEFAULT,
+            planned: PlannedFixes::default(),
+            reviews: Vec::new(),
             fix_all: None,
             quick_fixes: HashMap::new(),
         }
@@ -202,6 +208,7 @@ impl Analysis {
             reviews: &self.reviews,
             only_struct: Some(&finding.struct_name),
             foreign: &[],
+            edition: self.edition,
         };
 
         let body = &text[self.body_start..];
@@ -261,6 +268,7 @@ impl MockMailer {
         let mut packages = crate::package::PackageFiles::default();
         let mut cache = super::super::follow::FollowCache::default();
         let documents = HashMap::new();
+        let editions = crate::workspace::EditionLookup::default();
         let checker = Checker {
             rules,
             prefilter: &prefilter,
@@ -268,10 +276,11 @@ impl MockMailer {
                 packages: &mut packages,
                 cache: &mut cache,
                 documents: &documents,
-                roots: &[],
+                root: Path::new("/"),
+                editions: &editions,
             },
         };
-        Analysis::run(text, "src/mock.rs", None, checker).unwrap()
+        Analysis::run(text, "src/mock.rs", None, Edition::DEFAULT, checker).unwrap()
     }
 
     #[test]

@@ -24,13 +24,17 @@ use crate::config::RuleSet;
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
 use crate::package::{contains_word, package_root, PackageFiles};
+use crate::run::display_path;
+use crate::workspace::{Edition, EditionLookup};
 use crate::{fix_source_with, ExternalReview, FixPolicy, FixRequest};
 
 /// Another file of the package that names a double, with the text the server plans on.
 pub struct UserFile {
     pub path: PathBuf,
-    /// The path shown in messages, relative to the workspace folder that contains it.
+    /// The path shown in messages, relative to the project root.
     pub display: String,
+    /// The edition of the file's package.
+    pub edition: Edition,
     pub text: String,
     /// The URI and version of the open document, when the editor has the file open.
     pub open_as: Option<(Uri, i32)>,
@@ -72,7 +76,9 @@ pub struct Follower<'a> {
     pub packages: &'a mut PackageFiles,
     pub cache: &'a mut FollowCache,
     pub documents: &'a HashMap<Uri, Document>,
-    pub roots: &'a [PathBuf],
+    /// The project root, which the paths in messages are relative to.
+    pub root: &'a Path,
+    pub editions: &'a EditionLookup,
 }
 
 impl Follower<'_> {
@@ -151,7 +157,8 @@ impl Follower<'_> {
             }
             users.push(UserFile {
                 path: path.clone(),
-                display: super::server::display_path(path, self.roots),
+                display: display_path(path, self.root),
+                edition: self.editions.edition_for(path).unwrap_or(Edition::DEFAULT),
                 text,
                 open_as,
             });
@@ -188,6 +195,7 @@ fn follow(user: &UserFile, doubles: &[ForeignDouble]) -> FollowedUses {
         reviews: &[],
         only_struct: None,
         foreign: doubles,
+        edition: user.edition,
     };
     match fix_source_with(&user.display, &user.text, &RuleSet::default(), &request) {
         Ok(outcome) => FollowedUses {

@@ -1,46 +1,72 @@
-//! Where the server's rules come from, and the diagnostics of invalid rule files.
+//! Where the server's rules and settings come from, and the diagnostics of invalid rule and
+//! configuration files.
 //!
-//! The server uses the rules a command-line run would get: the built-in rules, then the rule
-//! files and folders that the client names in `initializationOptions`, which play the part of
-//! `--rules`. An invalid rule file does not stop the server; the valid rules stay in use and the
-//! error is shown in the editor, on the rule file itself.
+//! The server uses the settings a command-line run in the workspace folder would get: the
+//! built-in rules, `mockfix.toml` and the `Cargo.toml` metadata, and the options that the client
+//! sends in `initializationOptions`, which play the part of command-line flags such as `--rules`.
+//! An invalid file does not stop the server; the valid rules and settings stay in use and the
+//! error is shown in the editor, on the file itself.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use globset::GlobSet;
 use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range};
 use serde::Deserialize;
 
 use super::position::{LineMap, PositionEncoding};
+use crate::config::project::{CommandLineSettings, ProjectSettings, CONFIG_FILE_NAME};
 use crate::config::{RuleError, RuleSet};
 
-/// The rule settings of `initializationOptions`, such as `{ "rules": ["my-rules"] }`.
+/// The settings of `initializationOptions`, such as `{ "rules": ["my-rules"] }`: the command-line
+/// flags of the same names.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct InitializationOptions {
-    /// Rule files or folders of `*.toml` rule files, like `--rules`. Relative paths are taken
-    /// from the workspace root.
+    /// Rule files or folders of `*.toml` rule files, like `--rules`.
     #[serde(default)]
     rules: Vec<PathBuf>,
     /// Leave out the built-in rules, like `--no-default-rules`.
     #[serde(default)]
     no_default_rules: bool,
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    /// A configuration file to read in place of `mockfix.toml`, like `--config`.
+    config: Option<PathBuf>,
 }
 
-/// The rule paths of a session, made absolute.
+/// Where a session's settings come from.
 #[derive(Debug, Clone, Default)]
 pub struct RuleConfig {
-    pub paths: Vec<PathBuf>,
-    pub no_default_rules: bool,
+    /// The folder the settings are discovered from, as a command-line run started there would:
+    /// the first workspace folder, or the server's current folder.
+    pub start: PathBuf,
+    /// The client's options, with paths made absolute against `start`.
+    pub options: CommandLineSettings,
+}
+
+/// The settings in effect, and the errors of the files that were left out.
+pub struct LoadedSettings {
+    pub rules: RuleSet,
+    /// The project root: rule path globs and `exclude` see paths relative to it.
+    pub root: PathBuf,
+    pub exclude: GlobSet,
+    /// The configured rule files and folders.
+    pub rule_paths: Vec<PathBuf>,
+    pub errors: Vec<RuleError>,
 }
 
 impl RuleConfig {
-    /// Reads the rule settings from the client's `initializationOptions`.
+    /// Reads the settings from the client's `initializationOptions`.
     ///
-    /// Invalid options are reported in the error, and the server goes on with the built-in rules.
+    /// Invalid options are reported in the error, and the server goes on without them.
     pub fn from_initialization_options(
         options: Option<&serde_json::Value>,
-        root: Option<&Path>,
+        start: &Path,
     ) -> (RuleConfig, Option<String>) {
         let parsed = match options {
             None | Some(serde_json::Value::Null) => Ok(InitializationOptions::default()),
@@ -51,38 +77,56 @@ impl RuleConfig {
             Err(err) => (
                 InitializationOptions::default(),
                 Some(format!(
-                    "invalid initializationOptions: {err}; expected {{ \"rules\": [\"PATH\", ...], \"noDefaultRules\": false }}, so only the built-in rules are used"
+                    "invalid initializationOptions: {err}; expected {{ \"rules\": [\"PATH\", ...], \"noDefaultRules\": false }}, so they are ignored"
                 )),
             ),
         };
-        let paths = options
-            .rules
-            .into_iter()
-            .map(|path| match root {
-                Some(root) if path.is_relative() => root.join(path),
-                _ => path,
-            })
-            .collect();
+        let absolute = |path: PathBuf| if path.is_relative() { start.join(path) } else { path };
         let config = RuleConfig {
-            paths,
-            no_default_rules: options.no_default_rules,
+            start: start.to_path_buf(),
+            options: CommandLineSettings {
+                rules: options.rules.into_iter().map(absolute).collect(),
+                no_default_rules: options.no_default_rules,
+                select: options.select,
+                ignore: options.ignore,
+                exclude: options.exclude,
+                config: options.config.map(absolute),
+            },
         };
         (config, error)
     }
 
-    /// Loads the rules, keeping the valid ones when some rule files are invalid.
-    pub fn load(&self) -> (RuleSet, Vec<RuleError>) {
-        RuleSet::load_valid(&self.paths, self.no_default_rules)
+    /// Loads the settings and rules, keeping the valid ones when some files are invalid.
+    pub fn load(&self) -> LoadedSettings {
+        let (settings, mut errors) = ProjectSettings::discover_valid(&self.start, &self.options);
+        let (rules, rule_errors) = settings.rule_set_valid();
+        errors.extend(rule_errors);
+        let exclude = settings.exclude_set().unwrap_or_else(|err| {
+            errors.push(err);
+            GlobSet::empty()
+        });
+        LoadedSettings {
+            rules,
+            root: settings.root.clone(),
+            exclude,
+            rule_paths: settings.rule_paths(),
+            errors,
+        }
     }
+}
 
-    /// Whether a change to the file at `path` can change the rules: it is a configured rule file,
-    /// or a `*.toml` file directly inside a configured rule folder.
-    pub fn is_rule_file(&self, path: &Path) -> bool {
-        self.paths.iter().any(|rule_path| {
-            let is_toml = path.extension().is_some_and(|ext| ext == "toml");
-            path == rule_path || (is_toml && path.parent() == Some(rule_path.as_path()))
-        })
+/// Whether a change to the file at `path` can change the settings: it is a configuration file
+/// (`mockfix.toml` or a `Cargo.toml`), one of the configured `rule_paths`, or a `*.toml` file
+/// directly inside a configured rule folder.
+pub fn is_settings_file(rule_paths: &[PathBuf], path: &Path) -> bool {
+    let name = path.file_name().and_then(|name| name.to_str());
+    if name.is_some_and(|name| name == CONFIG_FILE_NAME || name == "Cargo.toml") {
+        return true;
     }
+    let is_toml = path.extension().is_some_and(|ext| ext == "toml");
+    rule_paths
+        .iter()
+        .any(|rule_path| path == rule_path || (is_toml && path.parent() == Some(rule_path.as_path())))
 }
 
 /// Groups rule errors by file into diagnostics. Errors of paths that are not readable files,
@@ -137,37 +181,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn relative_rule_paths_start_at_root() {
-        let options = serde_json::json!({ "rules": ["my-rules", "/etc/mockfix"], "noDefaultRules": true });
-        let (config, error) = RuleConfig::from_initialization_options(Some(&options), Some(Path::new("/work/app")));
+    fn relative_paths_start_at_workspace_folder() {
+        let options = serde_json::json!({
+            "rules": ["my-rules", "/etc/mockfix"],
+            "noDefaultRules": true,
+            "config": "ci/mockfix.toml"
+        });
+        let (config, error) = RuleConfig::from_initialization_options(Some(&options), Path::new("/work/app"));
         assert_eq!(error, None);
         assert_eq!(
-            config.paths,
+            config.options.rules,
             vec![PathBuf::from("/work/app/my-rules"), PathBuf::from("/etc/mockfix")]
         );
-        assert!(config.no_default_rules);
+        assert!(config.options.no_default_rules);
+        assert_eq!(config.options.config, Some(PathBuf::from("/work/app/ci/mockfix.toml")));
     }
 
     #[test]
-    fn invalid_options_fall_back_to_builtin_rules() {
-        let options = serde_json::json!({ "rules": 42 });
-        let (config, error) = RuleConfig::from_initialization_options(Some(&options), None);
-        assert!(config.paths.is_empty());
-        assert!(!config.no_default_rules);
-        assert!(error.unwrap().contains("invalid initializationOptions"));
+    fn invalid_options_are_ignored() {
+        for options in [serde_json::json!({ "rules": 42 }), serde_json::json!({ "rulez": [] })] {
+            let (config, error) = RuleConfig::from_initialization_options(Some(&options), Path::new("/w"));
+            assert!(config.options.rules.is_empty());
+            assert!(!config.options.no_default_rules);
+            assert!(error.unwrap().contains("invalid initializationOptions"));
+        }
     }
 
     #[test]
-    fn is_rule_file_matches_files_in_rule_folders() {
-        let config = RuleConfig {
-            paths: vec![PathBuf::from("/r"), PathBuf::from("/one/rule.toml")],
-            no_default_rules: false,
-        };
-        assert!(config.is_rule_file(Path::new("/r/a.toml")));
-        assert!(config.is_rule_file(Path::new("/one/rule.toml")));
-        assert!(!config.is_rule_file(Path::new("/r/sub/a.toml")));
-        assert!(!config.is_rule_file(Path::new("/r/a.rs")));
-        assert!(!config.is_rule_file(Path::new("/one/other.toml")));
+    fn is_settings_file_matches_config_and_rule_files() {
+        let rule_paths = [PathBuf::from("/r"), PathBuf::from("/one/rule.toml")];
+        assert!(is_settings_file(&rule_paths, Path::new("/r/a.toml")));
+        assert!(is_settings_file(&rule_paths, Path::new("/one/rule.toml")));
+        assert!(is_settings_file(&rule_paths, Path::new("/w/mockfix.toml")));
+        assert!(is_settings_file(&rule_paths, Path::new("/w/crates/app/Cargo.toml")));
+        assert!(!is_settings_file(&rule_paths, Path::new("/r/sub/a.toml")));
+        assert!(!is_settings_file(&rule_paths, Path::new("/r/a.rs")));
+        assert!(!is_settings_file(&rule_paths, Path::new("/one/other.toml")));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use globset::GlobSet;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
@@ -21,27 +22,33 @@ use super::document::Document;
 use super::follow::{FollowCache, Follower};
 use super::initialize::ClientSupport;
 use super::position::{LineMap, PositionEncoding};
-use super::rules::{self, RuleConfig};
+use super::rules::{self, LoadedSettings, RuleConfig};
 use super::{code_action, diagnostics, initialize, text_sync, uri, watched_files, ServerError};
 use crate::config::RuleSet;
 use crate::package::PackageFiles;
+use crate::run::display_path;
 use crate::walk::Prefilter;
+use crate::workspace::{Edition, EditionLookup};
 
 /// The state of one session, from `initialize` to `exit`.
 pub struct Server<'a> {
     connection: &'a Connection,
     pub client: ClientSupport,
     pub encoding: PositionEncoding,
-    /// The workspace folders; the paths that rules' path globs match start at the one that
-    /// contains the file.
-    roots: Vec<PathBuf>,
     pub rule_config: RuleConfig,
     pub rules: RuleSet,
     prefilter: Prefilter,
+    /// The project root of the settings: rule path globs and `exclude` see paths relative to it.
+    project_root: PathBuf,
+    exclude: GlobSet,
+    /// The configured rule files and folders, whose changes reload the settings.
+    pub rule_paths: Vec<PathBuf>,
+    editions: EditionLookup,
     /// Counts reloads of the rules and of the package files; an analysis of an older
     /// generation is stale.
     generation: u64,
-    /// Rule files that have error diagnostics, which a reload clears when they become valid.
+    /// Rule and configuration files that have error diagnostics, which a reload clears when they
+    /// become valid.
     rule_files_with_errors: BTreeSet<PathBuf>,
     pub documents: HashMap<Uri, Document>,
     packages: PackageFiles,
@@ -62,19 +69,25 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
     let result = serde_json::to_value(result).expect("an initialize result serializes to JSON");
     connection.initialize_finish(initialize_id, result)?;
 
-    let roots = initialize::workspace_roots(&params);
-    let (rule_config, options_error) = RuleConfig::from_initialization_options(
-        params.initialization_options.as_ref(),
-        roots.first().map(PathBuf::as_path),
-    );
+    // Settings are discovered as by a command-line run in the first workspace folder.
+    let start = initialize::workspace_roots(&params)
+        .into_iter()
+        .next()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let (rule_config, options_error) =
+        RuleConfig::from_initialization_options(params.initialization_options.as_ref(), &start);
     let mut server = Server {
         connection,
         client,
         encoding,
-        roots,
         rule_config,
         rules: RuleSet::default(),
         prefilter: Prefilter::new(&RuleSet::default()),
+        project_root: start,
+        exclude: GlobSet::empty(),
+        rule_paths: Vec::new(),
+        editions: EditionLookup::default(),
         generation: 0,
         rule_files_with_errors: BTreeSet::new(),
         documents: HashMap::new(),
@@ -182,17 +195,23 @@ impl Server<'_> {
         Ok(serde_json::to_value(result).expect("LSP results serialize to JSON"))
     }
 
-    /// Loads the rules again, shows the errors of invalid rule files, and checks every open
-    /// document with the new rules.
+    /// Loads the settings and rules again, shows the errors of invalid rule and configuration
+    /// files, and checks every open document with the new rules.
     pub fn reload_rules(&mut self) {
-        let (rules, errors) = self.rule_config.load();
+        let LoadedSettings {
+            rules,
+            root,
+            exclude,
+            rule_paths,
+            errors,
+        } = self.rule_config.load();
         if !errors.is_empty() {
             let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
             let message = if errors.len() == 1 {
-                format!("invalid rule, not used until it is fixed: {}", listed[0])
+                format!("invalid rule or setting, not used until it is fixed: {}", listed[0])
             } else {
                 format!(
-                    "{} invalid rules, not used until they are fixed: {}",
+                    "{} invalid rules or settings, not used until they are fixed: {}",
                     errors.len(),
                     listed.join("; ")
                 )
@@ -224,6 +243,11 @@ impl Server<'_> {
 
         self.prefilter = Prefilter::new(&rules);
         self.rules = rules;
+        self.project_root = root;
+        self.exclude = exclude;
+        self.rule_paths = rule_paths;
+        // A changed `Cargo.toml` can change a package's edition.
+        self.editions = EditionLookup::default();
         self.generation += 1;
         self.publish_all();
     }
@@ -253,18 +277,40 @@ impl Server<'_> {
             return true;
         }
 
-        let rule_path = rule_path(uri, document.path.as_deref(), &self.roots);
-        let checker = Checker {
-            rules: &self.rules,
-            prefilter: &self.prefilter,
-            follower: Follower {
-                packages: &mut self.packages,
-                cache: &mut self.follow_cache,
-                documents: &self.documents,
-                roots: &self.roots,
-            },
+        let rule_path = match &document.path {
+            Some(path) => display_path(path, &self.project_root),
+            None => uri.as_str().to_string(),
         };
-        let analysis = Analysis::run(&document.text, &rule_path, document.canonical_path.as_deref(), checker);
+        let analysis = if self.exclude.is_match(&rule_path) {
+            log::debug!("{rule_path}: not checked: matches an `exclude` glob");
+            Ok(Analysis::empty(&rule_path))
+        } else {
+            let edition = match &document.path {
+                Some(path) => self.editions.edition_for(path).unwrap_or_else(|err| {
+                    log::warn!("{rule_path}: cannot tell the Rust edition, so 2021 is used: {err}");
+                    Edition::DEFAULT
+                }),
+                None => Edition::DEFAULT,
+            };
+            let checker = Checker {
+                rules: &self.rules,
+                prefilter: &self.prefilter,
+                follower: Follower {
+                    packages: &mut self.packages,
+                    cache: &mut self.follow_cache,
+                    documents: &self.documents,
+                    root: &self.project_root,
+                    editions: &self.editions,
+                },
+            };
+            Analysis::run(
+                &document.text,
+                &rule_path,
+                document.canonical_path.as_deref(),
+                edition,
+                checker,
+            )
+        };
         if let Some(document) = self.documents.get_mut(uri) {
             document.analysis = Some((self.generation, analysis));
         }
@@ -345,7 +391,8 @@ impl Server<'_> {
             packages: &mut self.packages,
             cache: &mut self.follow_cache,
             documents: &self.documents,
-            roots: &self.roots,
+            root: &self.project_root,
+            editions: &self.editions,
         }
     }
 
@@ -389,27 +436,6 @@ impl Server<'_> {
     }
 }
 
-/// The path that the rules' path globs see: relative to the innermost workspace folder that
-/// contains the file, the absolute path for other files, and the URI for documents that are not
-/// files.
-fn rule_path(uri: &Uri, path: Option<&Path>, roots: &[PathBuf]) -> String {
-    match path {
-        Some(path) => display_path(path, roots),
-        None => uri.as_str().to_string(),
-    }
-}
-
-/// `path` relative to the innermost workspace folder that contains it, with `/` separators, or
-/// the whole path when no folder contains it.
-pub fn display_path(path: &Path, roots: &[PathBuf]) -> String {
-    let relative = roots
-        .iter()
-        .filter_map(|root| path.strip_prefix(root).ok())
-        .min_by_key(|relative| relative.components().count())
-        .unwrap_or(path);
-    relative.to_string_lossy().replace('\\', "/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,10 +447,13 @@ mod tests {
             connection: &server_side,
             client: ClientSupport::default(),
             encoding: PositionEncoding::Utf16,
-            roots: Vec::new(),
             rule_config: RuleConfig::default(),
             rules: RuleSet::builtin(),
             prefilter: Prefilter::new(&RuleSet::default()),
+            project_root: PathBuf::new(),
+            exclude: GlobSet::empty(),
+            rule_paths: Vec::new(),
+            editions: EditionLookup::default(),
             generation: 0,
             rule_files_with_errors: BTreeSet::new(),
             documents: HashMap::new(),
@@ -454,10 +483,13 @@ mod tests {
             connection: &server_side,
             client: ClientSupport::default(),
             encoding: PositionEncoding::Utf16,
-            roots: Vec::new(),
             rule_config: RuleConfig::default(),
             rules: RuleSet::builtin(),
             prefilter: Prefilter::new(&RuleSet::default()),
+            project_root: PathBuf::new(),
+            exclude: GlobSet::empty(),
+            rule_paths: Vec::new(),
+            editions: EditionLookup::default(),
             generation: 0,
             rule_files_with_errors: BTreeSet::new(),
             documents: HashMap::new(),
@@ -470,17 +502,5 @@ mod tests {
 
         let (code, _) = outcome.unwrap_err();
         assert_eq!(code as i32, ErrorCode::InvalidParams as i32);
-    }
-
-    #[test]
-    fn rule_path_is_relative_to_innermost_root() {
-        let roots = [PathBuf::from("/work"), PathBuf::from("/work/app")];
-        let uri: Uri = "file:///work/app/tests/a.rs".parse().unwrap();
-        let inside = rule_path(&uri, Some(Path::new("/work/app/tests/a.rs")), &roots);
-        assert_eq!(inside, "tests/a.rs");
-        let outside = rule_path(&uri, Some(Path::new("/other/a.rs")), &roots);
-        assert_eq!(outside, "/other/a.rs");
-        let untitled: Uri = "untitled:Untitled-1".parse().unwrap();
-        assert_eq!(rule_path(&untitled, None, &roots), "untitled:Untitled-1");
     }
 }

@@ -1,8 +1,8 @@
 //! The document notifications: `didOpen`, `didChange`, `didSave` and `didClose`.
 //!
 //! Opening or changing a document publishes its diagnostics. Saving a file can change what
-//! other files see on disk: a saved rule file reloads the rules, and a saved Rust file can add
-//! or remove a use of a double that another open document defines.
+//! other files see on disk: a saved rule or configuration file reloads the settings, and a saved
+//! Rust file can add or remove a use of a double that another open document defines.
 
 use lsp_types::notification::PublishDiagnostics;
 use lsp_types::{
@@ -11,6 +11,7 @@ use lsp_types::{
 };
 
 use super::document::Document;
+use super::rules;
 use super::server::Server;
 use super::uri;
 
@@ -37,7 +38,7 @@ pub fn did_save(server: &mut Server, params: DidSaveTextDocumentParams) {
     let Some(path) = uri::to_path(&params.text_document.uri) else {
         return;
     };
-    if server.rule_config.is_rule_file(&path) {
+    if rules::is_settings_file(&server.rule_paths, &path) {
         server.reload_rules();
     } else if path.extension().is_some_and(|ext| ext == "rs") {
         server.reload_package_files();

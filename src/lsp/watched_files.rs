@@ -1,7 +1,7 @@
 //! File watching: the watchers the server registers, and `workspace/didChangeWatchedFiles`.
 //!
-//! Rule files change the rules of every document, and any Rust file of a package can add or
-//! remove a use of a double that the check of uses in other files looks for. Clients that cannot
+//! Rule and configuration files change the rules of every document, and any Rust file of a
+//! package can add or remove a use of a double whose fix its uses must follow. Clients that cannot
 //! register watchers still get both reloads when they save such a file in the editor.
 
 use lsp_types::notification::{DidChangeWatchedFiles, Notification};
@@ -11,6 +11,7 @@ use lsp_types::{
     Registration, RegistrationParams, RelativePattern,
 };
 
+use super::rules;
 use super::server::Server;
 use super::uri;
 
@@ -25,7 +26,7 @@ pub fn register(server: &mut Server) {
     ];
     // `**/*.toml` covers rule folders inside the workspace; others need a pattern of their own.
     if server.client.relative_patterns {
-        for rule_path in &server.rule_config.paths {
+        for rule_path in &server.rule_paths {
             let (base, pattern) = if rule_path.extension().is_some_and(|ext| ext == "toml") {
                 let name = rule_path.file_name().map(|name| name.to_string_lossy().into_owned());
                 (rule_path.parent(), name.unwrap_or_default())
@@ -65,7 +66,10 @@ pub fn did_change(server: &mut Server, params: DidChangeWatchedFilesParams) {
         .iter()
         .filter_map(|change| uri::to_path(&change.uri))
         .collect();
-    if paths.iter().any(|path| server.rule_config.is_rule_file(path)) {
+    if paths
+        .iter()
+        .any(|path| rules::is_settings_file(&server.rule_paths, path))
+    {
         server.reload_rules();
     }
     if paths.iter().any(|path| path.extension().is_some_and(|ext| ext == "rs")) {

@@ -56,6 +56,10 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     let mut split_updates: Vec<(String, String)> = Vec::new();
     for load in accesses.iter().filter(|access| access.kind == AccessKind::Load) {
         let Some(method) = method_at(load.offset) else { continue };
+        // A method taking `&mut self` or `self` has exclusive access, so its two steps cannot race.
+        if method.self_kind != SelfKind::Shared {
+            continue;
+        }
         let stored_later = accesses.iter().any(|store| {
             store.kind == AccessKind::Store
                 && store.field == load.field
