@@ -1,11 +1,11 @@
 //! Where the server's rules and settings come from, and the diagnostics of invalid rule and
 //! configuration files.
 //!
-//! The server uses the settings a command-line run in the workspace folder would get: the
-//! built-in rules, `mockfix.toml` and the `Cargo.toml` metadata, and the options that the client
-//! sends in `initializationOptions`, which play the part of command-line flags such as `--rules`.
-//! An invalid file does not stop the server; the valid rules and settings stay in use and the
-//! error is shown in the editor, on the file itself.
+//! The server uses the settings that a command-line run in the workspace folder would get: the
+//! built-in rules, `mockfix.toml` and the `Cargo.toml` metadata. The options that the client sends
+//! in `initializationOptions` take the place of command-line flags such as `--rules`. An invalid
+//! file does not stop the server: the valid rules and settings stay in use, and the error is
+//! shown in the editor, on the file itself.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ struct InitializationOptions {
     config: Option<PathBuf>,
 }
 
-/// Where a session's settings come from.
+/// The sources of a session's settings: the folder they are discovered from and the client's options.
 #[derive(Debug, Clone, Default)]
 pub struct RuleConfig {
     /// The folder the settings are discovered from, as a command-line run started there would:
