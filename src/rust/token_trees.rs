@@ -49,7 +49,12 @@ fn parse_at(start: usize, text: &str, prefix: &str, suffix: &str) -> Option<Synt
     wrapped.push_str(prefix);
     wrapped.push_str(&text.replace('$', "_"));
     wrapped.push_str(suffix);
-    Some(SourceFile::parse(&wrapped, Edition::Edition2021).tree().syntax().clone())
+    Some(
+        SourceFile::parse(&wrapped, Edition::Edition2021)
+            .tree()
+            .syntax()
+            .clone(),
+    )
 }
 
 /// The text between the delimiters of a token tree and its start offset.

@@ -171,9 +171,7 @@ impl SafetyFacts {
     }
 
     fn is_rewritten(&self, start: usize, end: usize) -> bool {
-        self.rewritten
-            .iter()
-            .any(|&(from, to)| from <= start && end <= to)
+        self.rewritten.iter().any(|&(from, to)| from <= start && end <= to)
     }
 
     fn is_safe_function(&self, name: &str, qualified_by_type: bool) -> bool {
@@ -442,7 +440,8 @@ fn unwrap_edits(source: &str, block: &ast::BlockExpr) -> Option<Vec<TextEdit>> {
     ) || (parent.kind() == SyntaxKind::STMT_LIST && is_block_like_tail(&parent, block));
     // An assignment gives `()` and is written as a statement when unwrapped, so only where the
     // block stood as a statement.
-    let assignment = matches!(&inner, ast::Expr::BinExpr(bin) if matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })));
+    let assignment =
+        matches!(&inner, ast::Expr::BinExpr(bin) if matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })));
     if !value_position || (assignment && parent.kind() != SyntaxKind::EXPR_STMT) {
         return None;
     }

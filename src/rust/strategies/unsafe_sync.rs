@@ -103,7 +103,10 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         };
         edits.extend(fix.edits);
         review.extend(fix.review_reason);
-        if let Conversion::Wrap { method_locks: locks, .. } = fix.conversion {
+        if let Conversion::Wrap {
+            method_locks: locks, ..
+        } = fix.conversion
+        {
             method_locks = locks;
         }
     } else if uses_mutex {
@@ -499,7 +502,10 @@ fn fields_still_unsafe(info: &StructInfo, cells: &[CellField]) -> Vec<String> {
         }
         let unsafe_kind = !converted && matches!(field.kind, FieldKind::Cell | FieldKind::Rc);
         if unsafe_kind || not_thread_safe(&inner) {
-            reasons.push(format!("`{}` ({text}) is not known to be `Send` and `Sync`", field.name));
+            reasons.push(format!(
+                "`{}` ({text}) is not known to be `Send` and `Sync`",
+                field.name
+            ));
         }
     }
     if let Some(params) = info.node.generic_param_list() {

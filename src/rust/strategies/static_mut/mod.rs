@@ -90,7 +90,10 @@ pub fn plan_file(ctx: &PlanContext, rule: &Rule, path: &str) -> Vec<Finding> {
         }
         // `// mockfix: ignore` or `// mockfix: ignore[rule-id]` above the static.
         if suppression::is_suppressed(ctx.source, item.node.syntax(), &rule.id) {
-            log::debug!("{path}: `{}` skipped: suppressed by a `mockfix: ignore` comment", item.name);
+            log::debug!(
+                "{path}: `{}` skipped: suppressed by a `mockfix: ignore` comment",
+                item.name
+            );
             continue;
         }
         let found = find_uses(ctx, &snippets, &item.name);
@@ -161,9 +164,7 @@ fn is_test_attribute(attr: &ast::Attr) -> bool {
 }
 
 fn within(ranges: &[(usize, usize)], range: (usize, usize)) -> bool {
-    ranges
-        .iter()
-        .any(|&(start, end)| start <= range.0 && range.1 <= end)
+    ranges.iter().any(|&(start, end)| start <= range.0 && range.1 <= end)
 }
 
 /// Whether test code uses the static: directly, or through a macro whose body uses it and that
@@ -255,7 +256,7 @@ fn find_uses(ctx: &PlanContext, snippets: &[Snippet], name: &str) -> Vec<FoundUs
 fn names_static(path: &ast::PathExpr, name: &str) -> bool {
     let Some(path) = path.path() else { return false };
     let Some(segment) = path.segment() else { return false };
-    if segment.generic_arg_list().is_some() || !segment.name_ref().is_some_and(|found| found.text() == name) {
+    if segment.generic_arg_list().is_some() || segment.name_ref().is_none_or(|found| found.text() != name) {
         return false;
     }
     let mut qualifier = path.qualifier();
@@ -314,14 +315,8 @@ fn plan_fix(ctx: &PlanContext, rule: &Rule, item: &StaticItem, found: &[FoundUse
             "the file declares another item or binding named `{name}`, and mockfix recognises uses by name"
         ));
     }
-    let ty = item
-        .node
-        .ty()
-        .ok_or_else(|| format!("`{name}` has no type"))?;
-    let initializer = item
-        .node
-        .body()
-        .ok_or_else(|| format!("`{name}` has no initialiser"))?;
+    let ty = item.node.ty().ok_or_else(|| format!("`{name}` has no type"))?;
+    let initializer = item.node.body().ok_or_else(|| format!("`{name}` has no initialiser"))?;
     let uses: Vec<StaticUse> = found.iter().map(|found| found.item.clone()).collect();
     let form = match atomic_for(&ty.syntax().text().to_string()) {
         Some(atomic) => StaticForm::Atomic(atomic.to_string()),
@@ -414,7 +409,9 @@ fn lazy_initializer(ty: &ast::Type, initializer: &ast::Expr, uses: &[StaticUse])
         let text = match function {
             ast::Expr::PathExpr(path) => format!("{}()", path.syntax().text()),
             ast::Expr::ClosureExpr(closure)
-                if closure.param_list().is_some_and(|params| params.params().next().is_none()) =>
+                if closure
+                    .param_list()
+                    .is_some_and(|params| params.params().next().is_none()) =>
             {
                 closure.body()?.syntax().text().to_string()
             }
@@ -515,7 +512,12 @@ fn declaration_edits(
 /// Removes the `unsafe` of each block whose only unsafe operations were uses of statics that
 /// the fixes convert. The edits go to the fix of the first such static, and only when every
 /// static involved has a safe fix, since a fix that needs review may not be applied.
-fn plan_unsafe_blocks(ctx: &PlanContext, snippets: &[Snippet], all_statics: &BTreeSet<String>, plans: &mut [StaticPlan]) {
+fn plan_unsafe_blocks(
+    ctx: &PlanContext,
+    snippets: &[Snippet],
+    all_statics: &BTreeSet<String>,
+    plans: &mut [StaticPlan],
+) {
     let mut facts = SafetyFacts::for_file(ctx.root);
     let safe_names: BTreeSet<String> = plans
         .iter()
@@ -607,7 +609,11 @@ fn safe_macros(source: &str, snippets: &[Snippet], facts: &SafetyFacts) -> BTree
         let unsafe_names: BTreeSet<String> = bodies
             .iter()
             .filter(|body| {
-                let block = body.root.descendants().find_map(ast::Fn::cast).and_then(|function| function.body());
+                let block = body
+                    .root
+                    .descendants()
+                    .find_map(ast::Fn::cast)
+                    .and_then(|function| function.body());
                 block.is_none_or(|block| {
                     unsafe_blocks::first_unsafe_operation(source, &with_names, block.syntax()).is_some()
                 })

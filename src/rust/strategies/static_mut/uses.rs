@@ -161,7 +161,11 @@ impl UseRewriter<'_> {
                 let value = update.rhs();
                 let inner: Vec<&StaticUse> = uses
                     .iter()
-                    .filter(|other| value.as_ref().is_some_and(|value| inside(other.range(), value.syntax())))
+                    .filter(|other| {
+                        value
+                            .as_ref()
+                            .is_some_and(|value| inside(other.range(), value.syntax()))
+                    })
                     .collect();
                 if let Some(value) = &value {
                     consumed.push(node_range(value.syntax()));
@@ -295,15 +299,15 @@ impl UseRewriter<'_> {
                 }
                 if let (None, Some((function, operand))) = (&operator, simple_update(&value, inner)) {
                     let (before, after) = as_statement(statement, format!("{path}.{function}("), format!(", {rmw})"));
-                    out.edits.extend(surround(update_range, node_range(operand.syntax()), before, after));
+                    out.edits
+                        .extend(surround(update_range, node_range(operand.syntax()), before, after));
                     return Ok(());
                 }
                 // Any other new value is computed from `current` in one `fetch_update`, which
                 // retries when another thread got in between, so the value must be free of side
                 // effects.
-                let current = free_name(update.syntax(), &["current", "current_value"]).ok_or(
-                    "is updated in an expression that already names `current` and `current_value`",
-                )?;
+                let current = free_name(update.syntax(), &["current", "current_value"])
+                    .ok_or("is updated in an expression that already names `current` and `current_value`")?;
                 let combined = match &operator {
                     Some(op) => {
                         let operand = if needs_parentheses(&value) { "(" } else { "" };
@@ -391,8 +395,11 @@ impl UseRewriter<'_> {
                     );
                 }
                 let load = self.ordering(item, &self.orderings.0);
-                out.edits
-                    .push(TextEdit::replace(start, end, format!("{}.load({load})", item.container)));
+                out.edits.push(TextEdit::replace(
+                    start,
+                    end,
+                    format!("{}.load({load})", item.container),
+                ));
                 Ok(())
             }
             StaticForm::LazyMutex => {
@@ -467,7 +474,9 @@ enum Place {
 
 fn place_of(item: &StaticUse) -> Place {
     let node = &item.place;
-    let Some(parent) = node.parent() else { return Place::Read };
+    let Some(parent) = node.parent() else {
+        return Place::Read;
+    };
     if let Some(call) = ast::MethodCallExpr::cast(parent.clone()) {
         if call.receiver().is_some_and(|receiver| receiver.syntax() == node) {
             return Place::Receiver(call);
@@ -586,7 +595,9 @@ fn chain_top(node: &SyntaxNode) -> SyntaxNode {
     let mut current = node.clone();
     while let Some(parent) = current.parent() {
         let continues = match ast::Expr::cast(parent.clone()) {
-            Some(ast::Expr::MethodCallExpr(call)) => call.receiver().is_some_and(|receiver| receiver.syntax() == &current),
+            Some(ast::Expr::MethodCallExpr(call)) => {
+                call.receiver().is_some_and(|receiver| receiver.syntax() == &current)
+            }
             Some(ast::Expr::FieldExpr(field)) => field.expr().is_some_and(|base| base.syntax() == &current),
             Some(ast::Expr::IndexExpr(index)) => index.base().is_some_and(|base| base.syntax() == &current),
             Some(ast::Expr::TryExpr(_)) => true,
