@@ -1,7 +1,7 @@
 //! Code inside macro token trees, parsed as Rust so that strategies can rewrite it like any other
 //! code: the arguments of `assert_eq!(..)` and the bodies of `macro_rules!` definitions.
 //!
-//! The parser sees a token tree as a flat list of tokens. Here its text is parsed again inside a
+//! The parser keeps a token tree as a flat list of tokens. Here its text is parsed again inside a
 //! function written so that every byte keeps its offset in the file: the text before the tree is
 //! replaced by spaces and a short wrapper such as `fn _m(){_f(`. Ranges taken from the parsed
 //! snippet are therefore ranges of the original file, and edits planned on it apply to the file
@@ -14,7 +14,7 @@ use ra_ap_syntax::{Edition, SourceFile, SyntaxKind, SyntaxNode};
 
 use super::text::node_range;
 
-/// How deep macro calls inside macro calls are followed.
+/// Maximum nesting of macro calls inside macro calls that is followed.
 const MAX_DEPTH: usize = 4;
 
 /// A piece of a token tree parsed as code, with the file's offsets.
@@ -57,7 +57,7 @@ fn parse_at(start: usize, text: &str, prefix: &str, suffix: &str) -> Option<Synt
     )
 }
 
-/// The text between the delimiters of a token tree and its start offset.
+/// Returns the text between the delimiters of a token tree and its start offset.
 fn inner_text(tree: &ast::TokenTree) -> Option<(usize, String)> {
     let (start, end) = node_range(tree.syntax());
     let text = tree.syntax().text().to_string();
@@ -69,7 +69,7 @@ fn inner_text(tree: &ast::TokenTree) -> Option<(usize, String)> {
     Some((start + 1, text[1..inner_end].to_string()))
 }
 
-/// The name of a macro call: `assert_eq` for `assert_eq!(..)` and `std::assert_eq!(..)`.
+/// Returns the name of a macro call: `assert_eq` for `assert_eq!(..)` and `std::assert_eq!(..)`.
 pub fn macro_call_name(call: &ast::MacroCall) -> Option<String> {
     let segment = call.path()?.segment()?;
     Some(segment.name_ref()?.text().to_string())
@@ -121,7 +121,7 @@ pub fn parse_macro_rules_bodies(rules: &ast::MacroRules) -> Vec<Snippet> {
     snippets
 }
 
-/// Every snippet of the file whose text contains one of `words`: macro call arguments and
+/// Parses every snippet of the file whose text contains one of `words`: macro call arguments and
 /// `macro_rules!` bodies, and the macro calls nested in those, in source order.
 pub fn snippets_mentioning(root: &SyntaxNode, words: &[&str]) -> Vec<Snippet> {
     let mentions = |node: &SyntaxNode| {

@@ -4,11 +4,11 @@
 //! A fix that turns a `static mut` into an atomic, or `unsafe { &mut *self.x.get() }` into a
 //! lock, makes the code in many `unsafe` blocks safe, and rustc then warns about `unused_unsafe`.
 //! Without type information this module cannot prove that a block is free of unsafe operations,
-//! so it decides conservatively: a block stays `unsafe` when, outside the code the fix rewrote, it
-//! dereferences anything but a reference or a rewritten value, names a `static mut` that stays,
-//! calls a function it does not know to be safe, calls a method that is unsafe on some type
-//! (`get_unchecked`, or `add` and `read` on a raw pointer), uses inline assembly, or calls a macro
-//! it does not know. Union fields are not recognised; a block that reads one keeps compiling only
+//! so it decides conservatively. A block stays `unsafe` when, outside the code the fix rewrote, it
+//! dereferences anything but a reference or a rewritten value, or names a `static mut` that stays.
+//! It also stays when it calls a function not known to be safe, a method that is unsafe on some
+//! type (`get_unchecked`, or `add` and `read` on a raw pointer) or a macro mockfix does not know,
+//! or when it uses inline assembly. Union fields are not recognised; a block that reads one keeps compiling only
 //! if something else in it keeps it `unsafe`.
 
 use std::collections::BTreeSet;
@@ -132,7 +132,7 @@ const SAFE_MACROS: &[&str] = &[
     "column",
 ];
 
-/// What the check needs to know about the file and the fix.
+/// Facts about the file and the fix that the check relies on.
 #[derive(Clone, Debug, Default)]
 pub struct SafetyFacts {
     /// Byte ranges of the original text whose code the fix turned into safe code.
@@ -358,7 +358,8 @@ pub fn unsafe_tokens(facts: &SafetyFacts, tree: &SyntaxNode) -> Option<String> {
     None
 }
 
-/// Whether a `*` after a token of kind `previous` is a prefix operator rather than a product.
+/// Whether a `*` after a token of kind `previous` is a prefix operator rather than a product,
+/// as in `*x` but not `a * x`.
 fn is_prefix_position(previous: Option<SyntaxKind>) -> bool {
     match previous {
         None => true,
@@ -410,6 +411,7 @@ fn unwrap_edits(source: &str, block: &ast::BlockExpr) -> Option<Vec<TextEdit>> {
     if !one_line || has_comment || block.label().is_some() {
         return None;
     }
+
     let list = block.stmt_list()?;
     let statements: Vec<ast::Stmt> = list.statements().collect();
     let parent = block.syntax().parent()?;
@@ -434,6 +436,7 @@ fn unwrap_edits(source: &str, block: &ast::BlockExpr) -> Option<Vec<TextEdit>> {
         ([], Some(tail)) => tail,
         _ => return None,
     };
+
     let value_position = matches!(
         parent.kind(),
         SyntaxKind::LET_STMT | SyntaxKind::ARG_LIST | SyntaxKind::EXPR_STMT | SyntaxKind::CLOSURE_EXPR

@@ -528,7 +528,7 @@ fn not_thread_safe(text: &str) -> bool {
 }
 
 /// Deletes each `unsafe impl Sync for X {}` and `unsafe impl Send for X {}`, with its line when
-/// it stands alone on it, and one of the blank lines around a group of such lines.
+/// nothing else is on it, and one of the blank lines around a group of such lines.
 fn remove_unsafe_impls(source: &str, info: &StructInfo) -> Vec<TextEdit> {
     let mut whole_lines: Vec<(usize, usize)> = Vec::new();
     let mut edits = Vec::new();

@@ -11,7 +11,7 @@
 //! Tests run on parallel threads, so a `static mut` that two tests touch is a data race, and
 //! edition 2024 rejects references to one. Integers and `bool` become atomics, and any other type
 //! a `Mutex`. A `static mut` initialiser is already a constant expression and `Mutex::new` is a
-//! `const fn`, so the `Mutex` is built in place; only an `Option<T>` that every use fills on first
+//! `const fn`, so the `Mutex` is built in place. Only an `Option<T>` that every use fills on first
 //! access (`SEEN.get_or_insert_with(HashMap::new)`) becomes a `LazyLock<Mutex<T>>`, because
 //! `HashMap::new` is not a `const fn`.
 //!
@@ -47,7 +47,7 @@ use uses::{file_token_at, StaticUse, UseRewriter};
 struct StaticItem {
     name: String,
     node: ast::Static,
-    /// Another item or binding of the file has the same name, so uses cannot be told apart.
+    /// Another item or binding of the file has the same name, so uses cannot be distinguished.
     name_is_ambiguous: bool,
 }
 
@@ -692,7 +692,7 @@ pub fn plan_foreign(
     let imported = imports_name(ctx.root, name);
     let snippets = token_trees::snippets_mentioning(ctx.root, &[name, "unsafe"]);
     // Without an import, only a qualified path such as `common::CALLS` reaches the other file's
-    // static; a file that declares its own item of that name is left to the user.
+    // static. A file that declares its own item of that name is left to the user.
     let found: Vec<FoundUse> = find_uses(ctx, &snippets, name)
         .into_iter()
         .filter(|found| {
@@ -715,7 +715,7 @@ pub fn plan_foreign(
         return ForeignPlan {
             edits: Vec::new(),
             problems: vec![format!(
-                "the file declares its own item named `{name}`, so its uses cannot be told apart"
+                "the file declares its own item named `{name}`, so uses of the converted static cannot be distinguished from it; rename one of them, then run mockfix again"
             )],
         };
     }

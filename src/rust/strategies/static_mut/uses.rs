@@ -9,9 +9,9 @@
 //! LOG = v                        *LOG.lock().unwrap() = v
 //! ```
 //!
-//! An update whose new value reads the static again takes one atomic read-modify-write, or one
-//! lock bound to a variable, because a load followed by a store, or a second lock of the same
-//! `Mutex` in one statement, would lose updates or deadlock.
+//! An update whose new value reads the static again becomes one atomic read-modify-write, or one
+//! lock bound to a variable. A load followed by a store would lose updates, and a second lock of
+//! the same `Mutex` in one statement would deadlock.
 
 use ra_ap_syntax::ast::{self, AstNode, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
@@ -91,13 +91,13 @@ pub struct StaticUse {
     pub in_macro_body: bool,
     /// The macro whose arguments contain the use, if any.
     pub macro_name: Option<String>,
-    /// The token of the file at the use, when the use is not in a macro body; it places the use
-    /// in its module and statement.
+    /// The token of the file at the use, which places the use in its module and statement.
+    /// `None` in a macro body.
     pub file_token: Option<SyntaxToken>,
 }
 
 impl StaticUse {
-    /// A use of a static through `path`.
+    /// Builds the use of a static at `path`.
     pub fn of_path(path: &ast::PathExpr) -> StaticUse {
         let name_token = path
             .path()
@@ -123,7 +123,7 @@ impl StaticUse {
     }
 }
 
-/// What the rewrite of the uses produced.
+/// The edits, review reasons and lock sites that rewriting the uses produced.
 #[derive(Debug, Default)]
 pub struct RewrittenUses {
     pub edits: Vec<TextEdit>,
@@ -705,8 +705,8 @@ fn mut_binding_edit(statement: &ast::LetStmt) -> Option<TextEdit> {
     changed.then(|| TextEdit::insert(node_range(name.syntax()).0, "mut "))
 }
 
-/// The range of the token at or after `offset` among `tokens`, for callers that map a snippet
-/// offset back to the file.
+/// Returns the token of `tokens` that starts at `offset`, which maps a node of a parsed token
+/// tree back to the file's own token.
 pub fn file_token_at(tokens: &[SyntaxToken], offset: usize) -> Option<SyntaxToken> {
     let index = tokens.partition_point(|token| token_range(token).0 < offset);
     tokens
