@@ -565,3 +565,32 @@ fn counts() {
         outcome.fixed_text
     );
 }
+
+#[test]
+fn mock_with_refcell_and_unsafe_sync_gets_one_fix() {
+    let source = "use std::cell::RefCell;
+pub struct MockMailer { sent: RefCell<Vec<String>> }
+unsafe impl Sync for MockMailer {}
+impl MockMailer {
+    pub fn send(&self, to: &str) {
+        self.sent.borrow_mut().push(to.to_string());
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let rules: Vec<&str> = outcome
+        .findings
+        .iter()
+        .map(|finding| finding.rule_id.as_str())
+        .collect();
+    assert_eq!(rules, ["unsafe-sync-over-cell"]);
+    assert_eq!(outcome.applied.len(), 1);
+    assert!(!outcome.fixed_text.contains("unsafe impl"), "{}", outcome.fixed_text);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("self.sent.lock().unwrap().push(to.to_string());"),
+        "{}",
+        outcome.fixed_text
+    );
+}

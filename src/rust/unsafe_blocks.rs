@@ -461,3 +461,112 @@ fn is_block_like_tail(list: &SyntaxNode, block: &ast::BlockExpr) -> bool {
         .and_then(|list| list.tail_expr())
         .is_some_and(|tail| tail.syntax() == block.syntax())
 }
+
+#[cfg(test)]
+mod tests {
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    use super::*;
+    use crate::edit;
+
+    /// Parses `source`, marks every `CALLS` path as rewritten and returns the check's result for
+    /// the first `unsafe` block, with the text after removing its `unsafe`.
+    fn check_first_block(source: &str, unsafe_statics: &[&str]) -> (Option<String>, String) {
+        let root = SourceFile::parse(source, Edition::Edition2021).tree().syntax().clone();
+        let mut facts = SafetyFacts::for_file(&root);
+        facts.unsafe_statics = unsafe_statics.iter().map(|name| name.to_string()).collect();
+        facts.rewritten = root
+            .descendants()
+            .filter_map(ast::PathExpr::cast)
+            .filter(|path| path.syntax().text() == "CALLS")
+            .map(|path| node_range(path.syntax()))
+            .collect();
+        let block = root
+            .descendants()
+            .filter_map(ast::BlockExpr::cast)
+            .find(|block| block.unsafe_token().is_some())
+            .unwrap();
+        let operation = first_unsafe_operation(source, &facts, block.syntax());
+        let mut edits = remove_unsafe(source, &block, true);
+        edit::normalize(&mut edits).unwrap();
+        (operation, edit::apply(source, &edits))
+    }
+
+    #[test]
+    fn block_of_rewritten_code_is_unwrapped() {
+        let (operation, fixed) = check_first_block("fn f() {\n    unsafe { CALLS += 1; }\n}\n", &[]);
+        assert_eq!(operation, None);
+        assert_eq!(fixed, "fn f() {\n    CALLS += 1;\n}\n");
+    }
+
+    #[test]
+    fn block_value_is_unwrapped_in_let() {
+        let (operation, fixed) = check_first_block("fn f() {\n    let n = unsafe { CALLS };\n}\n", &[]);
+        assert_eq!(operation, None);
+        assert_eq!(fixed, "fn f() {\n    let n = CALLS;\n}\n");
+    }
+
+    #[test]
+    fn block_with_comment_keeps_braces() {
+        let source = "fn f() {\n    unsafe { /* count */ CALLS += 1; }\n}\n";
+        let (_, fixed) = check_first_block(source, &[]);
+        assert_eq!(fixed, "fn f() {\n    { /* count */ CALLS += 1; }\n}\n");
+    }
+
+    #[test]
+    fn unsafe_operations_are_found() {
+        let cases = [
+            (
+                "fn f(p: *mut u8) { unsafe { CALLS += 1; *p = 0; } }",
+                "a dereference of `p`",
+            ),
+            (
+                "fn f() { unsafe { CALLS += 1; OTHER += 1; } }",
+                "the `static mut` `OTHER`",
+            ),
+            (
+                "fn f(v: &[u8]) { unsafe { CALLS += *v.get_unchecked(0) as usize; } }",
+                "a dereference",
+            ),
+            (
+                "fn f(v: &[u8]) { unsafe { CALLS += v.get_unchecked(0).count_ones() as usize; } }",
+                "`.get_unchecked()`",
+            ),
+            (
+                "extern \"C\" { fn abs(x: i32) -> i32; }\nfn f() { unsafe { CALLS += abs(-1) as usize; } }",
+                "a call of `abs`",
+            ),
+            (
+                "fn f() { unsafe { CALLS += external::count(); } }",
+                "a call of `external::count`",
+            ),
+            ("fn f() { unsafe { CALLS += 1; log!(OTHER); } }", "the macro `log!`"),
+            (
+                "fn f() { unsafe { assert_eq!(OTHER, 1); } }",
+                "the `static mut` `OTHER`",
+            ),
+            // Without types, a reference cannot be told from a raw pointer, so the block stays.
+            ("fn f(n: &usize) { unsafe { CALLS += *n; } }", "a dereference of `n`"),
+        ];
+        for (source, expected) in cases {
+            let (operation, _) = check_first_block(source, &["OTHER"]);
+            let operation = operation.unwrap_or_else(|| panic!("no unsafe operation found in {source}"));
+            assert!(operation.contains(expected), "{source}: {operation}");
+        }
+    }
+
+    #[test]
+    fn safe_calls_are_accepted() {
+        let cases = [
+            "fn f() { unsafe { CALLS += helper(); } }\nfn helper() -> usize { 1 }",
+            "fn f() { unsafe { CALLS += String::from(\"a\").len(); } }",
+            "fn f() { unsafe { CALLS += Some(1).unwrap_or(0); } }",
+            "fn f() { unsafe { assert_eq!(CALLS, 1); } }",
+            "fn f(n: usize) { unsafe { CALLS += *&n; } }",
+        ];
+        for source in cases {
+            let (operation, _) = check_first_block(source, &[]);
+            assert_eq!(operation, None, "{source}");
+        }
+    }
+}
