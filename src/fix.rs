@@ -83,7 +83,7 @@ pub enum Conversion {
     },
 }
 
-/// What replaces a `static mut`.
+/// The new type of a converted `static mut`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StaticForm {
     /// An atomic of this type, such as `AtomicUsize`, for an integer or `bool`.

@@ -567,7 +567,7 @@ fn counts() {
 }
 
 #[test]
-fn mock_with_refcell_and_unsafe_sync_gets_one_fix() {
+fn unsafe_sync_mock_fixed_once() {
     let source = "use std::cell::RefCell;
 pub struct MockMailer { sent: RefCell<Vec<String>> }
 unsafe impl Sync for MockMailer {}

@@ -1,7 +1,7 @@
 //! Fix strategies: each turns one matched double into a `Finding` with its planned edits.
 //!
-//! `wrap` replaces `RefCell` fields with `Mutex`; `guard` adds a `Mutex<()>` field and locks it
-//! in each method; `cell`, `rc`, `static_mut` and `unsafe_sync` convert `Cell`, `Rc`,
+//! `wrap` replaces `RefCell` fields with `Mutex`, and `guard` adds a `Mutex<()>` field and locks
+//! it in each method. `cell`, `rc`, `static_mut` and `unsafe_sync` convert `Cell`, `Rc`,
 //! `static mut` and `UnsafeCell` state. They share the helpers below for struct literals,
 //! derives and imports.
 
