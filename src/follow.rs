@@ -9,12 +9,13 @@
 //! remaining fixes again. Rounds end when no new reason comes back.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::RuleSet;
 use crate::fix::ForeignDouble;
 use crate::package::{contains_word, package_root, PackageFiles};
 use crate::run::{decode, display_path, CheckedFile, CheckedText};
+use crate::workspace::EditionLookup;
 use crate::{fix_source_with, ExternalReview, FixPolicy, FixRequest};
 
 /// A fix rarely needs more than two rounds: one to rewrite the uses, one to hold back the fixes
@@ -28,7 +29,15 @@ struct Applied {
     double: ForeignDouble,
 }
 
-pub(crate) fn follow_fixes_across_files(checked: &mut Vec<CheckedFile>, rules: &RuleSet, policy: FixPolicy) {
+/// `root` is the folder that paths are shown relative to, and `editions` gives the edition of each
+/// file that is loaded here.
+pub(crate) fn follow_fixes_across_files(
+    checked: &mut Vec<CheckedFile>,
+    rules: &RuleSet,
+    policy: FixPolicy,
+    root: &Path,
+    editions: &EditionLookup,
+) {
     let mut packages = PackageFiles::default();
     let mut reviews: HashMap<PathBuf, Vec<ExternalReview>> = HashMap::new();
     let mut offered: HashMap<PathBuf, Vec<ForeignDouble>> = HashMap::new();
@@ -55,7 +64,7 @@ pub(crate) fn follow_fixes_across_files(checked: &mut Vec<CheckedFile>, rules: &
             let position = match checked.iter().position(|file| file.canonical == path) {
                 Some(position) => position,
                 None => {
-                    let Some(file) = load(&mut packages, &path) else {
+                    let Some(file) = load(&mut packages, &path, root, editions) else {
                         continue;
                     };
                     checked.push(file);
@@ -138,7 +147,7 @@ fn applied_fixes(checked: &[CheckedFile]) -> Vec<Applied> {
 }
 
 /// A file of the package that the walk did not check, because it has no double of its own.
-fn load(packages: &mut PackageFiles, path: &PathBuf) -> Option<CheckedFile> {
+fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<CheckedFile> {
     let package = package_root(path);
     let (_, bytes) = packages
         .files(&package)
@@ -149,21 +158,28 @@ fn load(packages: &mut PackageFiles, path: &PathBuf) -> Option<CheckedFile> {
         .and_then(|cwd| std::fs::canonicalize(cwd).ok())
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(PathBuf::from))
         .unwrap_or_else(|| path.clone());
-    let result = decode(bytes).map(|(bom, text)| CheckedText {
-        bom,
-        text: text.to_string(),
-        outcome: crate::FileOutcome {
-            findings: Vec::new(),
-            applied: Vec::new(),
-            fixed_text: text.to_string(),
-            foreign_applied: Vec::new(),
-            foreign_problems: Vec::new(),
-        },
+    let edition = editions
+        .edition_for(path)
+        .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped"));
+    let result = decode(bytes).and_then(|(bom, text)| {
+        Ok(CheckedText {
+            bom,
+            text: text.to_string(),
+            edition: edition?,
+            outcome: crate::FileOutcome {
+                findings: Vec::new(),
+                applied: Vec::new(),
+                fixed_text: text.to_string(),
+                foreign_applied: Vec::new(),
+                foreign_problems: Vec::new(),
+            },
+        })
     });
     Some(CheckedFile {
         path: shown.clone(),
         canonical: path.clone(),
-        display: display_path(&shown),
+        display: display_path(&shown, root),
+        walked: false,
         original_bytes: bytes.clone(),
         result,
     })
@@ -177,11 +193,15 @@ fn recheck(
     foreign: &[ForeignDouble],
 ) {
     let Ok(text) = &mut file.result else { return };
+    // Outside the given paths only the uses of doubles fixed elsewhere change.
+    let no_rules = RuleSet::default();
+    let rules = if file.walked { rules } else { &no_rules };
     let request = FixRequest {
         policy,
         reviews,
         only_struct: None,
         foreign,
+        edition: text.edition,
     };
     match fix_source_with(&file.display, &text.text, rules, &request) {
         Ok(outcome) => text.outcome = outcome,

@@ -15,6 +15,9 @@
 //!
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
+mod app;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod edit;
 pub mod fix;
@@ -24,10 +27,13 @@ pub mod render;
 pub mod run;
 pub mod rust;
 pub mod walk;
+pub mod workspace;
 pub mod write;
 
+pub use crate::app::cli_main;
 use crate::config::RuleSet;
 use crate::fix::{Applicability, Finding, ForeignDouble};
+pub use crate::workspace::Edition;
 
 /// What checking one file produced.
 #[derive(Debug, Clone)]
@@ -64,7 +70,8 @@ pub struct FixPolicy {
     pub include_needs_review: bool,
 }
 
-/// Finds the doubles in one Rust file and applies every fix that `policy` allows.
+/// Finds the doubles in one Rust file and applies every fix that `policy` allows, parsing it as
+/// edition 2021.
 ///
 /// `path` is the file's path with `/` separators, matched against the rules' path globs.
 pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
@@ -77,6 +84,7 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
             reviews: &[],
             only_struct: None,
             foreign: &[],
+            edition: Edition::DEFAULT,
         },
     )
 }
@@ -98,6 +106,8 @@ pub struct FixRequest<'a> {
     pub only_struct: Option<&'a str>,
     /// Doubles declared in other files whose fixes this file's uses must follow.
     pub foreign: &'a [ForeignDouble],
+    /// The Rust edition to parse the file with: its package's edition.
+    pub edition: Edition,
 }
 
 /// Like `fix_source`, with the extra options of `request`.
@@ -108,7 +118,8 @@ pub fn fix_source_with(
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
     let policy = request.policy;
-    let (mut findings, foreign_uses) = rust::analyze_with_foreign(path, source, rules, request.foreign)?;
+    let (mut findings, foreign_uses) =
+        rust::analyze_with_foreign(path, source, rules, request.foreign, request.edition)?;
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -181,7 +192,7 @@ pub fn fix_source_with(
     let fixed_text = if body_edits.is_empty() {
         source.to_string()
     } else {
-        rust::finish(source, &body_edits)?
+        rust::finish(source, &body_edits, request.edition)?
     };
     Ok(FileOutcome {
         findings,

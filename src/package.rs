@@ -38,7 +38,11 @@ pub fn package_root(file: &Path) -> PathBuf {
 
 fn read_rust_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
+    // Without a `Cargo.toml` the folder is not a package, and its subfolders may hold anything, so
+    // only the folder's own files count.
+    let is_package = root.join("Cargo.toml").is_file();
     let walker = ignore::WalkBuilder::new(root)
+        .max_depth(if is_package { None } else { Some(1) })
         .filter_entry(|entry| !(entry.depth() > 0 && entry.file_name() == "target"))
         .build();
     for entry in walker.flatten() {

@@ -7,11 +7,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use globset::GlobSet;
+
+use crate::cli::OutputFormat;
 use crate::config::RuleSet;
 use crate::fix::Applicability;
+use crate::render::report::{self, Report};
 use crate::walk::{for_each_rust_file, Prefilter};
+use crate::workspace::{Edition, EditionLookup};
 use crate::write::{check_vcs, write_atomic, VcsProblem};
-use crate::{fix_source, FileOutcome, FixPolicy};
+use crate::{fix_source_with, FileOutcome, FixPolicy, FixRequest};
 
 /// The process exit code, as documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +43,11 @@ pub struct RunOptions {
     pub allow_dirty: bool,
     pub allow_no_vcs: bool,
     pub color: anstream::ColorChoice,
+    pub format: OutputFormat,
+    /// Paths under this folder are shown relative to it and matched against `exclude`.
+    pub root: PathBuf,
+    /// Files to skip, matched against their shown path.
+    pub exclude: GlobSet,
 }
 
 /// A file the run checked, with what came of it.
@@ -46,6 +56,9 @@ pub(crate) struct CheckedFile {
     /// The path without symbolic links, which tells two spellings of one file apart.
     pub(crate) canonical: PathBuf,
     pub(crate) display: String,
+    /// The file lies under the paths the run was given; a file outside them is changed only where
+    /// it uses a double fixed elsewhere.
+    pub(crate) walked: bool,
     /// The bytes as read, to detect a change between reading and writing.
     pub(crate) original_bytes: Vec<u8>,
     pub(crate) result: Result<CheckedText, String>,
@@ -55,30 +68,34 @@ pub(crate) struct CheckedText {
     /// A UTF-8 byte order mark that was stripped before parsing and goes back on write.
     pub(crate) bom: bool,
     pub(crate) text: String,
+    pub(crate) edition: Edition,
     pub(crate) outcome: FileOutcome,
 }
 
 /// Runs mockfix over `options.paths` with `rules`.
 pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let mut had_error = false;
+    let mut run_errors = Vec::new();
     let mut roots = Vec::new();
     for path in &options.paths {
         if std::fs::symlink_metadata(path).is_err() {
-            eprintln!(
-                "mockfix: {}: path not found; check the spelling or run mockfix from another folder",
+            let message = format!(
+                "{}: path not found; check the spelling or run mockfix from another folder",
                 path.display()
             );
+            eprintln!("mockfix: {message}");
+            run_errors.push(message);
             had_error = true;
         } else {
             roots.push(path.clone());
         }
     }
 
-    let words = rules.trigger_words();
-    let prefilter = Prefilter::new(&words);
+    let prefilter = Prefilter::new(rules);
     let checked = Mutex::new(Vec::new());
+    let editions = EditionLookup::default();
     let walk_errors = for_each_rust_file(&roots, |path| {
-        if let Some(file) = check_file(path, &prefilter, rules, options.policy) {
+        if let Some(file) = check_file(path, &prefilter, rules, &editions, options) {
             checked
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -86,15 +103,17 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         }
     });
     for err in walk_errors {
-        match err.path {
-            Some(path) => eprintln!("mockfix: {}: cannot read: {}", path.display(), err.message),
-            None => eprintln!("mockfix: {}", err.message),
-        }
+        let message = match err.path {
+            Some(path) => format!("{}: cannot read: {}", path.display(), err.message),
+            None => err.message,
+        };
+        eprintln!("mockfix: {message}");
+        run_errors.push(message);
         had_error = true;
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
-    crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy);
+    crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy, &options.root, &editions);
 
     let mut fix_count = 0;
     let mut changed: Vec<&CheckedFile> = Vec::new();
@@ -108,7 +127,9 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 continue;
             }
         };
-        report_findings(file, text, options.policy);
+        if options.format == OutputFormat::Diff {
+            report_findings(file, text, options.policy);
+        }
         let unapplied = text.outcome.findings.len() - text.outcome.applied.len();
         pending_findings += unapplied;
         fix_count += text.outcome.applied.len();
@@ -121,7 +142,15 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let fixes_word = |n: usize| if n == 1 { "fix" } else { "fixes" };
     match options.mode {
         Mode::DryRun => {
-            print_diffs(&changed, options.color);
+            if options.format == OutputFormat::Diff {
+                print_diffs(&changed, options.color);
+            } else {
+                let counts = report::FixCounts {
+                    fixes: fix_count,
+                    files: changed.len(),
+                };
+                print_report(&checked, run_errors, rules, options, counts);
+            }
             eprintln!(
                 "mockfix: {fix_count} {} in {} {}",
                 fixes_word(fix_count),
@@ -143,6 +172,13 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 .filter_map(|file| file.result.as_ref().ok())
                 .map(|text| text.outcome.applied.len())
                 .sum();
+            if options.format != OutputFormat::Diff {
+                let counts = report::FixCounts {
+                    fixes: applied,
+                    files: written.len(),
+                };
+                print_report(&checked, run_errors, rules, options, counts);
+            }
             eprintln!(
                 "mockfix: applied {applied} {} in {} {}",
                 fixes_word(applied),
@@ -160,8 +196,18 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
-fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPolicy) -> Option<CheckedFile> {
-    let display = display_path(path);
+fn check_file(
+    path: &Path,
+    prefilter: &Prefilter,
+    rules: &RuleSet,
+    editions: &EditionLookup,
+    options: &RunOptions,
+) -> Option<CheckedFile> {
+    let display = display_path(path, &options.root);
+    if options.exclude.is_match(&display) {
+        log::debug!("{display}: skipped: matches an `exclude` glob");
+        return None;
+    }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) => {
@@ -169,6 +215,7 @@ fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPo
                 path: path.to_path_buf(),
                 canonical: canonical_path(path),
                 display,
+                walked: true,
                 original_bytes: Vec::new(),
                 result: Err(format!("cannot read: {err}")),
             });
@@ -177,11 +224,32 @@ fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPo
     if !prefilter.is_candidate(&bytes) {
         return None;
     }
+    let edition = match editions.edition_for(path) {
+        Ok(edition) => edition,
+        Err(err) => {
+            return Some(CheckedFile {
+                path: path.to_path_buf(),
+                canonical: canonical_path(path),
+                display,
+                walked: true,
+                original_bytes: bytes,
+                result: Err(format!("cannot tell the Rust edition: {err}; the file was skipped")),
+            });
+        }
+    };
+    let request = FixRequest {
+        policy: options.policy,
+        reviews: &[],
+        only_struct: None,
+        foreign: &[],
+        edition,
+    };
     let result = decode(&bytes).and_then(|(bom, text)| {
-        fix_source(&display, text, rules, policy)
+        fix_source_with(&display, text, rules, &request)
             .map(|outcome| CheckedText {
                 bom,
                 text: text.to_string(),
+                edition,
                 outcome,
             })
             .map_err(|err| format!("{err}; the file was left unchanged"))
@@ -190,6 +258,7 @@ fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPo
         path: path.to_path_buf(),
         canonical: canonical_path(path),
         display,
+        walked: true,
         original_bytes: bytes,
         result,
     })
@@ -213,8 +282,15 @@ pub(crate) fn canonical_path(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-pub(crate) fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
+/// Returns the path shown for `path`: relative to `root` when it is inside it, else as given,
+/// with `/` separators.
+pub(crate) fn display_path(path: &Path, root: &Path) -> String {
+    let absolute = crate::workspace::absolute(path);
+    let shown = match absolute.strip_prefix(root) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative,
+        _ => path,
+    };
+    let text = shown.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
@@ -248,6 +324,61 @@ fn report_findings(file: &CheckedFile, text: &CheckedText, policy: FixPolicy) {
     }
 }
 
+/// Prints the report of a run in one of the machine-readable formats.
+fn print_report(
+    checked: &[CheckedFile],
+    run_errors: Vec<String>,
+    rules: &RuleSet,
+    options: &RunOptions,
+    counts: report::FixCounts,
+) {
+    let report = build_report(checked, run_errors, rules, options, counts);
+    let text = match options.format {
+        OutputFormat::Diff => return,
+        OutputFormat::Json => crate::render::json::render(&report),
+        OutputFormat::Sarif => crate::render::sarif::render(&report, rules),
+        OutputFormat::Github => crate::render::github::render(&report),
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed stdout, for example after `| head`, leaves nothing more to show.
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn build_report(
+    checked: &[CheckedFile],
+    run_errors: Vec<String>,
+    rules: &RuleSet,
+    options: &RunOptions,
+    counts: report::FixCounts,
+) -> Report {
+    let mut files = Vec::new();
+    for file in checked {
+        match &file.result {
+            Ok(text) => {
+                let findings = report::finding_reports(&file.display, &text.text, &text.outcome, rules, text.edition);
+                let edits = report::edit_reports(&text.text, &text.outcome.fixed_text);
+                if !findings.is_empty() || !edits.is_empty() {
+                    files.push(report::FileReport {
+                        path: file.display.clone(),
+                        findings,
+                        edits,
+                        errors: Vec::new(),
+                    });
+                }
+            }
+            Err(message) => files.push(report::FileReport {
+                path: file.display.clone(),
+                findings: Vec::new(),
+                edits: Vec::new(),
+                errors: vec![report::ErrorReport {
+                    message: message.clone(),
+                }],
+            }),
+        }
+    }
+    Report::new(files, run_errors, options.mode == Mode::Apply, counts)
+}
+
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -277,7 +408,7 @@ fn apply_changes<'a>(changed: &[&'a CheckedFile], options: &RunOptions) -> (Vec<
         Err(VcsProblem::NoRepository(files)) => {
             eprintln!("mockfix: these files are not in a git repository, so a fix could not be undone:");
             for file in files {
-                eprintln!("  {}", display_path(&file));
+                eprintln!("  {}", display_path(&file, &options.root));
             }
             eprintln!("mockfix: commit them to git first, or pass --allow-no-vcs to write anyway; nothing was written");
             return (Vec::new(), true);
@@ -285,7 +416,7 @@ fn apply_changes<'a>(changed: &[&'a CheckedFile], options: &RunOptions) -> (Vec<
         Err(VcsProblem::Dirty(files)) => {
             eprintln!("mockfix: these files have uncommitted changes that the fix would mix with its own:");
             for file in files {
-                eprintln!("  {}", display_path(&file));
+                eprintln!("  {}", display_path(&file, &options.root));
             }
             eprintln!(
                 "mockfix: commit or stash them first, or pass --allow-dirty to write anyway; nothing was written"

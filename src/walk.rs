@@ -4,26 +4,53 @@
 use std::path::{Path, PathBuf};
 
 use aho_corasick::AhoCorasick;
+
+use crate::config::RuleSet;
 use ignore::{WalkBuilder, WalkState};
 
-/// Decides from a file's bytes whether it can hold a finding: it must contain one of the rules'
-/// trigger words, such as `RefCell`.
+/// Decides from a file's bytes whether it can hold a finding, before the file is decoded or
+/// parsed: for some rule, the file must contain one of the rule's state words (`RefCell`) and
+/// one of its name words (`Mock`, `Fake`, ...).
 pub struct Prefilter {
     matcher: Option<AhoCorasick>,
+    /// For each rule, the pattern ids of its state words and of its name words (`None`: any name).
+    rules: Vec<(Vec<usize>, Option<Vec<usize>>)>,
 }
 
 impl Prefilter {
-    pub fn new(words: &[&str]) -> Prefilter {
+    pub fn new(rules: &RuleSet) -> Prefilter {
+        let mut words: Vec<String> = Vec::new();
+        let mut id_of = |word: &String| match words.iter().position(|known| known == word) {
+            Some(id) => id,
+            None => {
+                words.push(word.clone());
+                words.len() - 1
+            }
+        };
+        let mut groups = Vec::new();
+        for rule in rules.enabled() {
+            let (state, names) = rule.required_words();
+            let state_ids = state.iter().map(&mut id_of).collect();
+            let name_ids = names.map(|names| names.iter().map(&mut id_of).collect());
+            groups.push((state_ids, name_ids));
+        }
         let matcher = if words.is_empty() {
             None
         } else {
-            Some(AhoCorasick::new(words).expect("trigger words are plain literals"))
+            Some(AhoCorasick::new(&words).expect("words are plain literals"))
         };
-        Prefilter { matcher }
+        Prefilter { matcher, rules: groups }
     }
 
     pub fn is_candidate(&self, bytes: &[u8]) -> bool {
-        self.matcher.as_ref().is_some_and(|matcher| matcher.is_match(bytes))
+        let Some(matcher) = &self.matcher else { return false };
+        let mut found = vec![false; matcher.patterns_len()];
+        for hit in matcher.find_overlapping_iter(bytes) {
+            found[hit.pattern().as_usize()] = true;
+        }
+        self.rules.iter().any(|(state, names)| {
+            state.iter().any(|id| found[*id]) && names.as_ref().is_none_or(|names| names.iter().any(|id| found[*id]))
+        })
     }
 }
 
@@ -96,15 +123,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefilter_matches_trigger_words_only() {
-        let prefilter = Prefilter::new(&["RefCell", "Atomic"]);
-        assert!(prefilter.is_candidate(b"use std::cell::RefCell;"));
-        assert!(prefilter.is_candidate(b"x: AtomicUsize"));
-        assert!(!prefilter.is_candidate(b"fn main() {}"));
+    fn prefilter_needs_state_and_name_words() {
+        let prefilter = Prefilter::new(&RuleSet::builtin());
+        assert!(prefilter.is_candidate(b"use std::cell::RefCell; struct MockMailer"));
+        assert!(prefilter.is_candidate(b"struct FakeClock { now: AtomicU64 }"));
+        assert!(!prefilter.is_candidate(b"use std::cell::RefCell; struct Registry"));
+        assert!(!prefilter.is_candidate(b"struct MockMailer; fn main() {}"));
     }
 
     #[test]
-    fn prefilter_without_words_matches_nothing() {
-        assert!(!Prefilter::new(&[]).is_candidate(b"RefCell"));
+    fn prefilter_without_rules_matches_nothing() {
+        assert!(!Prefilter::new(&RuleSet::default()).is_candidate(b"RefCell MockMailer"));
     }
 }

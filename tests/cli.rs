@@ -297,7 +297,7 @@ fn user_rule_folder_adds_rules() {
 #[test]
 fn unreadable_files_are_reported_and_run_goes_on() {
     let folder = tempfile::tempdir().unwrap();
-    let mut not_utf8 = b"// RefCell \xff\xfe\n".to_vec();
+    let mut not_utf8 = b"// RefCell in MockLegacy \xff\xfe\n".to_vec();
     not_utf8.extend_from_slice(CLEAN.as_bytes());
     std::fs::write(folder.path().join("a_binary.rs"), &not_utf8).unwrap();
     std::fs::write(

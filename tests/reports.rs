@@ -178,8 +178,35 @@ impl FakeCache {
     assert!(reason.contains("`hit` passes `self` to a call at line 6"), "{reason}");
 }
 
+/// Fixes `source` with fixes that need review included, and returns the fixed text and the review
+/// reason of the fix on `double`.
+fn reviewed_fix(source: &str, double: &str) -> (String, String) {
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|finding| finding.struct_name == double)
+        .expect("a finding");
+    let fix = finding
+        .fix
+        .as_ref()
+        .unwrap_or_else(|| panic!("no fix: {:?}", finding.unfixable_reason));
+    (
+        outcome.fixed_text.clone(),
+        fix.review_reason.clone().unwrap_or_default(),
+    )
+}
+
 #[test]
-fn recursive_guarded_method_is_reported() {
+fn recursive_call_after_update_narrows_guard() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct FakeTree { visits: AtomicUsize }
 impl FakeTree {
@@ -192,12 +219,42 @@ impl FakeTree {
     }
 }
 ";
+    let (fixed, reason) = reviewed_fix(source, "FakeTree");
+    assert!(
+        reason.contains("the guard in `visit` covers lines 5 to 6 only"),
+        "{reason}"
+    );
+    let expected_body = "        {
+            let _guard = self.mutex.lock().unwrap();
+            let n = self.visits.load(Ordering::SeqCst);
+            self.visits.store(n + 1, Ordering::SeqCst);
+        }
+        if depth > 0 {
+            self.visit(depth - 1);
+        }";
+    assert!(fixed.contains(expected_body), "{fixed}");
+}
+
+#[test]
+fn recursive_call_inside_update_is_reported() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeTree { visits: AtomicUsize }
+impl FakeTree {
+    pub fn visit(&self, depth: u32) {
+        let n = self.visits.load(Ordering::SeqCst);
+        if depth > 0 {
+            self.visit(depth - 1);
+        }
+        self.visits.store(n + 1, Ordering::SeqCst);
+    }
+}
+";
     let reason = reason_for(source, "FakeTree");
     assert!(reason.contains("call chain `visit -> visit`"), "{reason}");
 }
 
 #[test]
-fn public_getter_called_under_guard_is_reported() {
+fn public_getter_called_before_update_narrows_guard() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct FakeMeter { hits: AtomicUsize }
 impl FakeMeter {
@@ -206,6 +263,30 @@ impl FakeMeter {
         let n = self.hits();
         let m = self.hits.load(Ordering::SeqCst);
         self.hits.store(n.max(m) + 1, Ordering::SeqCst);
+    }
+}
+";
+    let (fixed, reason) = reviewed_fix(source, "FakeMeter");
+    assert!(
+        reason.contains("the guard in `hit` covers lines 7 to 8 only"),
+        "{reason}"
+    );
+    assert!(
+        fixed.contains("        let n = self.hits();\n        {\n            let _guard"),
+        "{fixed}"
+    );
+}
+
+#[test]
+fn binding_used_after_update_blocks_narrowing() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize { self.hits.load(Ordering::SeqCst) }
+    pub fn hit(&self) -> usize {
+        let n = self.hits.load(Ordering::SeqCst);
+        self.hits.store(n + 1, Ordering::SeqCst);
+        n + self.hits()
     }
 }
 ";

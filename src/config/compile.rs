@@ -59,7 +59,7 @@ impl StateKind {
     }
 
     /// The strategy that can fix this kind of state.
-    fn strategy(self) -> Strategy {
+    pub fn strategy(self) -> Strategy {
         match self {
             StateKind::RefCell | StateKind::Cell | StateKind::Rc | StateKind::UnsafeSyncCell => Strategy::Wrap,
             StateKind::AtomicTwoStep => Strategy::Guard,
@@ -81,6 +81,12 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    pub const NAMES: &'static [(&'static str, Strategy)] = &[
+        ("wrap", Strategy::Wrap),
+        ("guard", Strategy::Guard),
+        ("static", Strategy::Static),
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Strategy::Wrap => "wrap",
@@ -100,6 +106,18 @@ pub enum LockPolicy {
 }
 
 impl LockPolicy {
+    pub const NAMES: &'static [(&'static str, LockPolicy)] = &[
+        ("unwrap", LockPolicy::Unwrap),
+        ("ignore-poison", LockPolicy::IgnorePoison),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LockPolicy::Unwrap => "unwrap",
+            LockPolicy::IgnorePoison => "ignore-poison",
+        }
+    }
+
     pub fn lock_call(self) -> &'static str {
         match self {
             LockPolicy::Unwrap => "lock().unwrap()",
@@ -108,33 +126,75 @@ impl LockPolicy {
     }
 }
 
-/// The memory ordering of the atomic operations that replace a cell's accesses.
+/// The memory ordering of the atomic operations that replace a cell's accesses. Each operation
+/// keeps the parts of the ordering that apply to it, because a load cannot release and a store
+/// cannot acquire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AtomicOrdering {
     /// `SeqCst` everywhere: what a `Cell` in one thread behaved like.
     SeqCst,
     /// `Acquire` loads, `Release` stores and `AcqRel` read-modify-writes.
     AcqRel,
+    /// `Acquire` loads and read-modify-writes, `Relaxed` stores.
+    Acquire,
+    /// `Relaxed` loads, `Release` stores and read-modify-writes.
+    Release,
     /// `Relaxed` everywhere: enough for counters that publish no other data.
     Relaxed,
 }
 
 impl AtomicOrdering {
+    pub const NAMES: &'static [(&'static str, AtomicOrdering)] = &[
+        ("SeqCst", AtomicOrdering::SeqCst),
+        ("AcqRel", AtomicOrdering::AcqRel),
+        ("Acquire", AtomicOrdering::Acquire),
+        ("Release", AtomicOrdering::Release),
+        ("Relaxed", AtomicOrdering::Relaxed),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, ordering)| *ordering == self)
+            .map(|(name, _)| *name)
+            .unwrap_or_default()
+    }
+
     /// The orderings of a load, a store and a read-modify-write, as `Ordering` variant names.
     pub fn names(self) -> (&'static str, &'static str, &'static str) {
         match self {
             AtomicOrdering::SeqCst => ("SeqCst", "SeqCst", "SeqCst"),
             AtomicOrdering::AcqRel => ("Acquire", "Release", "AcqRel"),
+            AtomicOrdering::Acquire => ("Acquire", "Relaxed", "Acquire"),
+            AtomicOrdering::Release => ("Relaxed", "Release", "Release"),
             AtomicOrdering::Relaxed => ("Relaxed", "Relaxed", "Relaxed"),
         }
     }
 }
+
+/// One `[[test]]` case of a rule file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleTest {
+    pub name: String,
+    /// One-based line of the case's `name` in the rule file.
+    pub line: usize,
+    pub code: String,
+    /// The expected output, or `None` when the rule must leave `code` unchanged.
+    pub fixed: Option<String>,
+    /// The path the code is checked as.
+    pub path: String,
+}
+
+/// The path a rule test's code is checked as when the case sets none.
+pub const DEFAULT_TEST_PATH: &str = "src/lib.rs";
 
 /// A checked rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
     /// The file name without `.toml`; it names the bad pattern.
     pub id: String,
+    /// The rule file, or `<built-in>/ID.toml` for a built-in rule.
+    pub file: std::path::PathBuf,
     pub summary: String,
     pub description: String,
     pub enabled: bool,
@@ -150,12 +210,60 @@ pub struct Rule {
     /// Name of the variable that holds the guard in each method.
     pub guard_binding: String,
     pub lock: LockPolicy,
+    /// The ordering of the atomic operations that a fix writes. Default `SeqCst`.
     pub ordering: AtomicOrdering,
     /// The rule's example: `(before, after)`.
     pub example: Option<(String, String)>,
+    pub tests: Vec<RuleTest>,
 }
 
 impl Rule {
+    /// Checks that `strategy` can fix every state kind of the rule.
+    pub fn check_strategy(&self, strategy: Strategy) -> Result<(), String> {
+        match self.state_kinds.iter().find(|kind| kind.strategy() != strategy) {
+            None => Ok(()),
+            Some(kind) => Err(format!(
+                "rule `{}` looks for state kind `{}`, which needs strategy \"{}\", not \"{}\"",
+                self.id,
+                kind.name(),
+                kind.strategy().name(),
+                strategy.name()
+            )),
+        }
+    }
+
+    /// Words of which a file must contain one for this rule to find anything in it: one
+    /// for the state (`RefCell`), and, as a second list, one for the struct's name (`Mock` for
+    /// `Mock*`). The name list is `None` when a name glob has no literal part or the rule also
+    /// matches by `unsafe impl Sync`, which then stands in for the name.
+    pub fn required_words(&self) -> (Vec<String>, Option<Vec<String>>) {
+        let state: Vec<String> = self
+            .state_kinds
+            .iter()
+            .flat_map(|kind| kind.trigger_words())
+            .map(|word| word.to_string())
+            .collect();
+        // A `static-mut` rule with no name globs matches statics of any name.
+        if self.name_patterns.is_empty() && !self.any_name_with_unsafe_sync {
+            return (state, None);
+        }
+        let mut names = Vec::new();
+        for pattern in &self.name_patterns {
+            let literal = pattern
+                .split(['*', '?', '[', ']', '{', '}'])
+                .max_by_key(|piece| piece.len())
+                .filter(|piece| piece.len() >= 2);
+            match literal {
+                Some(literal) => names.push(literal.to_string()),
+                None => return (state, None),
+            }
+        }
+        if self.any_name_with_unsafe_sync {
+            names.push("unsafe".to_string());
+        }
+        (state, Some(names))
+    }
+
     pub fn matches_name(&self, struct_name: &str) -> bool {
         self.names.is_match(struct_name)
     }
@@ -174,7 +282,7 @@ impl Rule {
     }
 }
 
-pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError> {
+pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError> {
     let error_at = |span: Option<std::ops::Range<usize>>, message: String| RuleError {
         file: file.to_path_buf(),
         position: span.map(|span| line_column(text, span.start)),
@@ -203,16 +311,7 @@ pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, Ru
         Some(compile_globs(&raw.structs.paths, "structs.paths", true, &error_at)?)
     };
     let exclude_paths = compile_globs(&raw.structs.exclude_paths, "structs.exclude_paths", true, &error_at)?;
-    let strategy = parse_choice(
-        &raw.fix.strategy,
-        "fix.strategy",
-        &[
-            ("wrap", Strategy::Wrap),
-            ("guard", Strategy::Guard),
-            ("static", Strategy::Static),
-        ],
-        &error_at,
-    )?;
+    let strategy = parse_choice(&raw.fix.strategy, "fix.strategy", Strategy::NAMES, &error_at)?;
     if raw.state.kinds.is_empty() {
         return Err(error_at(
             None,
@@ -248,33 +347,60 @@ pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, Ru
     let guard_field = parse_identifier(raw.fix.guard_field.as_ref(), "fix.guard_field", "mutex", &error_at)?;
     let guard_binding = parse_identifier(raw.fix.guard_binding.as_ref(), "fix.guard_binding", "_guard", &error_at)?;
     let lock = match &raw.fix.lock {
-        Some(lock) => parse_choice(
-            lock,
-            "fix.lock",
-            &[
-                ("unwrap", LockPolicy::Unwrap),
-                ("ignore-poison", LockPolicy::IgnorePoison),
-            ],
-            &error_at,
-        )?,
+        Some(lock) => parse_choice(lock, "fix.lock", LockPolicy::NAMES, &error_at)?,
         None => LockPolicy::Unwrap,
     };
     let ordering = match &raw.fix.ordering {
-        Some(ordering) => parse_choice(
-            ordering,
-            "fix.ordering",
-            &[
-                ("SeqCst", AtomicOrdering::SeqCst),
-                ("AcqRel", AtomicOrdering::AcqRel),
-                ("Relaxed", AtomicOrdering::Relaxed),
-            ],
-            &error_at,
-        )?,
+        Some(ordering) => parse_choice(ordering, "fix.ordering", AtomicOrdering::NAMES, &error_at)?,
         None => AtomicOrdering::SeqCst,
     };
 
+    let mut tests = Vec::new();
+    for case in raw.test {
+        let line = line_column(text, case.name.span().start).0;
+        let fixed = match (case.fixed, case.unchanged) {
+            (Some(fixed), false) => Some(fixed),
+            (None, true) => None,
+            (Some(_), true) => {
+                return Err(error_at(
+                    Some(case.name.span()),
+                    format!(
+                        "test `{}` sets both `fixed` and `unchanged = true`: keep the one that the rule must produce",
+                        case.name.get_ref()
+                    ),
+                ))
+            }
+            (None, false) => {
+                return Err(error_at(
+                    Some(case.name.span()),
+                    format!(
+                        "test `{}` has neither `fixed` nor `unchanged = true`: add the expected output as `fixed`",
+                        case.name.get_ref()
+                    ),
+                ))
+            }
+        };
+        if tests.iter().any(|known: &RuleTest| known.name == *case.name.get_ref()) {
+            return Err(error_at(
+                Some(case.name.span()),
+                format!(
+                    "duplicate test name `{}`: give each test its own name",
+                    case.name.get_ref()
+                ),
+            ));
+        }
+        tests.push(RuleTest {
+            name: case.name.into_inner(),
+            line,
+            code: case.code,
+            fixed,
+            path: case.path.unwrap_or_else(|| DEFAULT_TEST_PATH.to_string()),
+        });
+    }
+
     Ok(Rule {
         id: id.to_string(),
+        file: file.to_path_buf(),
         summary: raw.summary,
         description: raw.description,
         enabled: raw.enabled,
@@ -290,6 +416,7 @@ pub(super) fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, Ru
         lock,
         ordering,
         example: raw.example.map(|example| (example.before, example.after)),
+        tests,
     })
 }
 
@@ -337,6 +464,13 @@ fn parse_choice<T: Copy>(
     })
 }
 
+/// Checks whether `name` is a Rust identifier made of ASCII letters, digits and `_`.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let valid_start = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    valid_start && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
 fn parse_identifier(
     value: Option<&Spanned<String>>,
     key: &str,
@@ -347,9 +481,7 @@ fn parse_identifier(
         return Ok(default.to_string());
     };
     let name = value.get_ref();
-    let mut chars = name.chars();
-    let valid_start = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
-    if valid_start && chars.all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+    if is_identifier(name) {
         Ok(name.clone())
     } else {
         Err(error_at(
@@ -359,7 +491,7 @@ fn parse_identifier(
     }
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;

@@ -6,12 +6,15 @@
 //! names the file, and the line, column and key when the mistake has a place in the file.
 
 mod compile;
+pub mod project;
 mod rule_file;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use compile::{AtomicOrdering, LockPolicy, Rule, StateKind, Strategy};
+pub use compile::{
+    compile_rule, is_identifier, AtomicOrdering, LockPolicy, Rule, RuleTest, StateKind, Strategy, DEFAULT_TEST_PATH,
+};
 
 /// The built-in rules: `(id, TOML text)`. The id is the file name without `.toml`.
 pub const BUILTIN_RULES: &[(&str, &str)] = &[
@@ -117,6 +120,18 @@ impl RuleSet {
         }
     }
 
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Rule> {
+        self.rules.iter_mut().find(|rule| rule.id == id)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.rules.iter().map(|rule| rule.id.as_str()).collect()
+    }
+
     pub fn enabled(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(|rule| rule.enabled)
     }
@@ -134,7 +149,8 @@ impl RuleSet {
     }
 }
 
-fn rule_files_under(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
+/// Lists the rule files that `path` names: the file itself, or the `*.toml` files directly in a folder.
+pub fn rule_files_under(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
     let metadata = std::fs::metadata(path).map_err(|err| RuleError {
         file: path.to_path_buf(),
         position: None,
@@ -156,7 +172,8 @@ fn rule_files_under(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
     Ok(files)
 }
 
-fn load_rule_file(file: &Path) -> Result<Rule, RuleError> {
+/// Reads and compiles one rule file; the rule id is the file name without `.toml`.
+pub fn load_rule_file(file: &Path) -> Result<Rule, RuleError> {
     let bytes = std::fs::read(file).map_err(|err| RuleError {
         file: file.to_path_buf(),
         position: None,

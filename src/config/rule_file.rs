@@ -19,6 +19,9 @@ pub struct RuleFile {
     pub state: StateSection,
     pub fix: FixSection,
     pub example: Option<ExampleSection>,
+    /// Test cases that `mockfix test` runs: `[[test]]` tables.
+    #[serde(default)]
+    pub test: Vec<TestSection>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,7 +53,8 @@ pub struct FixSection {
     pub strategy: Spanned<String>,
     pub guard_field: Option<Spanned<String>>,
     pub guard_binding: Option<Spanned<String>>,
-    /// Memory ordering of the atomics that replace cells: `SeqCst`, `AcqRel` or `Relaxed`.
+    /// Memory ordering of the atomics that replace cells: `SeqCst`, `AcqRel`, `Acquire`, `Release`
+    /// or `Relaxed`.
     pub ordering: Option<Spanned<String>>,
     pub lock: Option<Spanned<String>>,
 }
@@ -64,4 +68,19 @@ pub struct ExampleSection {
 
 fn default_true() -> bool {
     true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSection {
+    pub name: Spanned<String>,
+    /// The source the rule runs on.
+    pub code: String,
+    /// The expected output after every fix is applied.
+    pub fixed: Option<String>,
+    /// `true` when the rule must leave `code` as it is.
+    #[serde(default)]
+    pub unchanged: bool,
+    /// The path the code is checked as, matched against the rule's path globs.
+    pub path: Option<String>,
 }

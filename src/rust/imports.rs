@@ -125,10 +125,11 @@ fn unqualified_uses(root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
 /// Plans the imports of `path` (such as `std::sync::Mutex`) for every module of `root` whose code
 /// names it without importing it.
 ///
-/// `all_introduced` says that the original file named the item nowhere, so every use is the
-/// fix's own: then a module where a glob import brings another item of that name gets an explicit
-/// import too, which shadows the glob. Otherwise only modules where the name is unbound do.
-pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], all_introduced: bool) -> Vec<TextEdit> {
+/// `named_before` lists the modules, by `module_path`, whose code named the item before the fix.
+/// In any other module every use is the fix's own, so a glob import that brings another item of
+/// that name is shadowed by an explicit import. In a module that named it before, the existing
+/// uses mean the glob's item and only an unbound name gets an import.
+pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], named_before: &[Vec<String>]) -> Vec<TextEdit> {
     let name = *path.last().expect("an import path has a name");
     let mut modules: Vec<SyntaxNode> = Vec::new();
     for token in unqualified_uses(root, name) {
@@ -148,8 +149,11 @@ pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], all_introd
             _ if parent_gains => false,
             Binding::Unbound => true,
             Binding::Explicit(_) => false,
-            Binding::Glob(found) => all_introduced && !found.iter().map(String::as_str).eq(path.iter().copied()),
-            Binding::Unknown => all_introduced,
+            Binding::Glob(found) => {
+                !named_before.contains(&module_path(&module))
+                    && !found.iter().map(String::as_str).eq(path.iter().copied())
+            }
+            Binding::Unknown => !named_before.contains(&module_path(&module)),
         };
         if !needed {
             continue;
@@ -158,6 +162,29 @@ pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], all_introd
         gaining.push(module);
     }
     edits
+}
+
+/// The names of the inline `mod` items around `module`, outermost first; empty for the file.
+pub fn module_path(module: &SyntaxNode) -> Vec<String> {
+    let mut names: Vec<String> = module
+        .ancestors()
+        .filter_map(ast::Module::cast)
+        .filter_map(|item| item.name().map(|name| name.text().to_string()))
+        .collect();
+    names.reverse();
+    names
+}
+
+/// The modules, by `module_path`, whose code names `name` outside `use` items.
+pub fn modules_naming(root: &SyntaxNode, name: &str) -> Vec<Vec<String>> {
+    let mut modules = Vec::new();
+    for token in unqualified_uses(root, name) {
+        let path = module_path(&enclosing_item_list(&token.parent().expect("tokens have a parent")));
+        if !modules.contains(&path) {
+            modules.push(path);
+        }
+    }
+    modules
 }
 
 fn has_super_glob(module: &SyntaxNode) -> bool {

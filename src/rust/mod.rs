@@ -16,25 +16,21 @@ pub mod unsafe_blocks;
 pub mod uses;
 
 use ra_ap_syntax::ast::HasAttrs;
-use ra_ap_syntax::{ast, AstNode, Edition, Parse, SourceFile};
+use ra_ap_syntax::{ast, AstNode, Parse, SourceFile};
 
 use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
+use crate::workspace::Edition;
 use crate::SourceError;
 use index::FileIndex;
 use strategies::PlanContext;
 
-/// Parses `source`, trying edition 2021 and then 2024, and reports the first syntax error when
-/// neither parses cleanly.
-pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
-    let parse = SourceFile::parse(source, Edition::Edition2021);
+/// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
+pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
+    let parse = SourceFile::parse(source, edition.syntax_edition());
     let errors = parse.errors();
     let Some(first) = errors.first() else { return Ok(parse) };
-    let newer = SourceFile::parse(source, Edition::Edition2024);
-    if newer.errors().is_empty() {
-        return Ok(newer);
-    }
     let offset = u32::from(first.range().start()) as usize;
     let line = source[..offset].matches('\n').count() + 1;
     let column = source[..offset]
@@ -50,8 +46,8 @@ pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
 }
 
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
-pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>, SourceError> {
-    analyze_with_foreign(path, source, rules, &[]).map(|(findings, _)| findings)
+pub fn analyze(path: &str, source: &str, rules: &RuleSet, edition: Edition) -> Result<Vec<Finding>, SourceError> {
+    analyze_with_foreign(path, source, rules, &[], edition).map(|(findings, _)| findings)
 }
 
 /// The edits at one file's uses of a double declared in another file.
@@ -69,8 +65,9 @@ pub fn analyze_with_foreign(
     source: &str,
     rules: &RuleSet,
     foreign: &[ForeignDouble],
+    edition: Edition,
 ) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
-    let parse = parse(source)?;
+    let parse = parse(source, edition)?;
     let file = parse.tree();
     let index = FileIndex::build(&file);
     let ctx = PlanContext {
@@ -85,6 +82,14 @@ pub fn analyze_with_foreign(
 
 fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
     let name = double.struct_name.as_str();
+    // A struct of the same name declared here is another type, and the name means it in this file.
+    if ctx.index.structs.iter().any(|info| info.name == name) {
+        return ForeignUses {
+            struct_name: double.struct_name.clone(),
+            edits: Vec::new(),
+            problems: Vec::new(),
+        };
+    }
     let (edits, problems) = match &double.conversion {
         Conversion::Wrap {
             fields,
@@ -259,7 +264,7 @@ fn drop_superseded(findings: &mut Vec<Finding>, rules: &RuleSet) {
 ///
 /// Returns the fixed text. An edit set whose result does not parse is a bug in mockfix, reported
 /// as `SourceError::Internal`, and nothing of it should be written.
-pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
+pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<String, SourceError> {
     let mut edits = edits.to_vec();
     edit::normalize(&mut edits).map_err(|err| SourceError::Internal(err.to_string()))?;
     let fixed = edit::apply(source, &edits);
@@ -272,22 +277,23 @@ pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
         if !fixed.contains(name) {
             continue;
         }
-        let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
-        let all_introduced = !has_unqualified_name(source, name);
-        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, all_introduced);
+        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
+        let original = SourceFile::parse(source, edition.syntax_edition()).tree();
+        let named_before = imports::modules_naming(original.syntax(), name);
+        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, &named_before);
         fixed = apply_pass(&fixed, &mut additions)?;
     }
 
     for (name, paths) in REPLACEABLE {
-        if !has_unqualified_name(source, name) {
+        if !has_unqualified_name(source, name, edition) {
             continue;
         }
-        let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
+        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
         let mut removals = imports::plan_removals(&fixed, tree.syntax(), paths);
         fixed = apply_pass(&fixed, &mut removals)?;
     }
 
-    check_syntax(source, &fixed)?;
+    check_syntax(source, &fixed, edition)?;
     Ok(fixed)
 }
 
@@ -327,8 +333,8 @@ fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceErr
     Ok(edit::apply(text, edits))
 }
 
-fn has_unqualified_name(source: &str, name: &str) -> bool {
-    let tree = SourceFile::parse(source, Edition::Edition2024).tree();
+fn has_unqualified_name(source: &str, name: &str, edition: Edition) -> bool {
+    let tree = SourceFile::parse(source, edition.syntax_edition()).tree();
     tree.syntax()
         .descendants_with_tokens()
         .filter_map(|element| element.into_token())
@@ -336,9 +342,9 @@ fn has_unqualified_name(source: &str, name: &str) -> bool {
 }
 
 /// Rejects output that has a syntax error the input did not have.
-fn check_syntax(source: &str, fixed: &str) -> Result<(), SourceError> {
-    let before = parse(source).is_ok();
-    match parse(fixed) {
+fn check_syntax(source: &str, fixed: &str, edition: Edition) -> Result<(), SourceError> {
+    let before = parse(source, edition).is_ok();
+    match parse(fixed, edition) {
         Err(SourceError::Syntax { line, column, message }) if before => Err(SourceError::Internal(format!(
             "the fix would introduce a syntax error at line {line}, column {column} ({message})"
         ))),
