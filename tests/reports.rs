@@ -468,12 +468,12 @@ fn review_reason_for(outcome: &mockfix::FileOutcome, name: &str) -> String {
 fn unsafe_sync_over_box_dyn_any_is_reported() {
     let source = "use std::any::Any;
 use std::cell::UnsafeCell;
-pub struct Registry {
+pub struct FakeRegistry {
     hits: UnsafeCell<u64>,
     payload: Box<dyn Any>,
 }
-unsafe impl Sync for Registry {}
-impl Registry {
+unsafe impl Sync for FakeRegistry {}
+impl FakeRegistry {
     pub fn hit(&self) {
         unsafe { *self.hits.get() += 1 };
     }
@@ -481,7 +481,7 @@ impl Registry {
 ";
     let outcome = outcome_at("src/lib.rs", source, false);
     assert_eq!(outcome.fixed_text, source, "a fix that needs review was applied");
-    let reason = review_reason_for(&outcome, "Registry");
+    let reason = review_reason_for(&outcome, "FakeRegistry");
     assert!(
         reason.contains("`payload` (Box<dyn Any>) is not known to be `Send` and `Sync`"),
         "{reason}"
@@ -489,7 +489,7 @@ impl Registry {
 
     let reviewed = outcome_at("src/lib.rs", source, true);
     assert!(
-        reviewed.fixed_text.contains("unsafe impl Sync for Registry {}"),
+        reviewed.fixed_text.contains("unsafe impl Sync for FakeRegistry {}"),
         "the impl was removed although `payload` still needs it: {}",
         reviewed.fixed_text
     );
@@ -503,16 +503,16 @@ impl Registry {
 #[test]
 fn unsafe_cell_pointer_kept_needs_review() {
     let source = "use std::cell::UnsafeCell;
-pub struct Buffer { bytes: UnsafeCell<Vec<u8>> }
-unsafe impl Sync for Buffer {}
-impl Buffer {
+pub struct FakeBuffer { bytes: UnsafeCell<Vec<u8>> }
+unsafe impl Sync for FakeBuffer {}
+impl FakeBuffer {
     pub fn raw(&self) -> *mut Vec<u8> {
         self.bytes.get()
     }
 }
 ";
     let outcome = outcome_at("src/lib.rs", source, false);
-    let reason = review_reason_for(&outcome, "Buffer");
+    let reason = review_reason_for(&outcome, "FakeBuffer");
     assert!(
         reason.contains("`.bytes.get()` at line 6 keeps or passes on the raw pointer"),
         "{reason}"
@@ -673,5 +673,26 @@ impl MockMailer {
             .contains("self.sent.lock().unwrap().push(to.to_string());"),
         "{}",
         outcome.fixed_text
+    );
+}
+
+#[test]
+fn unsafe_sync_primitive_outside_tests_is_left_alone() {
+    let source = "use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+pub struct SpinLock<T> { locked: AtomicBool, value: UnsafeCell<T> }
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+impl<T> SpinLock<T> {
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        while self.locked.swap(true, Ordering::Acquire) {}
+        let result = f(unsafe { &mut *self.value.get() });
+        self.locked.store(false, Ordering::Release);
+        result
+    }
+}
+";
+    assert!(
+        findings_on(source).is_empty(),
+        "a lock built on UnsafeCell outside tests was flagged"
     );
 }

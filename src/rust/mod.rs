@@ -24,7 +24,9 @@ use crate::fix::{Conversion, Finding, ForeignDouble};
 use crate::workspace::Edition;
 use crate::SourceError;
 use index::FileIndex;
+use strategies::static_mut::{is_test_path, test_code_ranges, within};
 use strategies::PlanContext;
+use text::node_range;
 
 /// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
 pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
@@ -168,9 +170,14 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 findings.push(without_fix_under_no_std(finding, no_std));
             }
         }
+        let test_code = test_code_ranges(file.syntax());
         for info in &index.structs {
-            // A double is matched by its name, or by `unsafe impl Sync` alone when the rule says so.
-            let by_unsafe_sync = rule.any_name_with_unsafe_sync && !info.unsafe_impls.is_empty();
+            // A double is matched by its name, or, in test code, by `unsafe impl Sync` alone when
+            // the rule says so. Outside tests, `unsafe impl Sync` over a cell is how locks, channels
+            // and once-cells are built, with their own synchronization that a syntax check cannot see.
+            let by_unsafe_sync = rule.any_name_with_unsafe_sync
+                && !info.unsafe_impls.is_empty()
+                && (is_test_path(path) || within(&test_code, node_range(info.node.syntax())));
             if !rule.matches_name(&info.name) && !by_unsafe_sync {
                 continue;
             }

@@ -137,7 +137,7 @@ fn collect_statics(root: &SyntaxNode) -> Vec<StaticItem> {
 }
 
 /// Whether `path` lies in a `tests` or `benches` folder.
-fn is_test_path(path: &str) -> bool {
+pub(crate) fn is_test_path(path: &str) -> bool {
     path.split('/')
         .rev()
         .skip(1)
@@ -145,7 +145,7 @@ fn is_test_path(path: &str) -> bool {
 }
 
 /// The ranges of `#[test]` functions and `#[cfg(test)]` items.
-fn test_code_ranges(root: &SyntaxNode) -> Vec<(usize, usize)> {
+pub(crate) fn test_code_ranges(root: &SyntaxNode) -> Vec<(usize, usize)> {
     root.descendants()
         .filter_map(ast::AnyHasAttrs::cast)
         .filter(|item| item.attrs().any(|attr| is_test_attribute(&attr)))
@@ -163,7 +163,7 @@ fn is_test_attribute(attr: &ast::Attr) -> bool {
     name == "test" || name.ends_with("::test") || inner == "cfg(test)"
 }
 
-fn within(ranges: &[(usize, usize)], range: (usize, usize)) -> bool {
+pub(crate) fn within(ranges: &[(usize, usize)], range: (usize, usize)) -> bool {
     ranges.iter().any(|&(start, end)| start <= range.0 && range.1 <= end)
 }
 
@@ -285,7 +285,7 @@ fn plan_static(ctx: &PlanContext, rule: &Rule, item: &StaticItem, found: &[Found
             .unwrap_or_else(|| node_range(item.node.syntax())),
         changed_fields: vec![name.clone()],
         message: format!(
-            "`static mut {name}` is shared by tests, which run on parallel threads, so its unsynchronized reads and writes are a data race, and edition 2024 rejects references to it"
+            "`static mut {name}` is read and written by tests, which run on parallel threads, and only care keeps them from racing on it; edition 2024 rejects references to it"
         ),
         fix: None,
         unfixable_reason: None,
