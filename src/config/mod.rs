@@ -34,6 +34,14 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
         "split-atomic-update-in-double",
         include_str!("../../rules/split-atomic-update-in-double.toml"),
     ),
+    (
+        "static-mut-in-tests",
+        include_str!("../../rules/static-mut-in-tests.toml"),
+    ),
+    (
+        "unsafe-sync-over-cell",
+        include_str!("../../rules/unsafe-sync-over-cell.toml"),
+    ),
 ];
 
 /// An invalid rule file or a rule path that cannot be read.
