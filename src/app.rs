@@ -133,6 +133,8 @@ fn check(cli: &Cli) -> ExitStatus {
         format: cli.format,
         root: project.root.clone(),
         exclude,
+        // Log lines would be drawn over by the bar.
+        progress: !cli.quiet && !cli.debug,
     };
     run(&options, &rules)
 }

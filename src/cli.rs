@@ -54,6 +54,11 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 
+    /// Do not show the progress bar, which otherwise appears on stderr when a run lasts more than
+    /// a second and stderr is a terminal
+    #[arg(long)]
+    pub quiet: bool,
+
     /// Log why files, structs and methods were skipped, on stderr
     #[arg(long, global = true)]
     pub debug: bool,

@@ -25,6 +25,7 @@ pub mod fix;
 mod follow;
 pub mod lsp;
 pub mod package;
+mod progress;
 pub mod render;
 pub mod run;
 pub mod rust;

@@ -12,8 +12,9 @@ use globset::GlobSet;
 use crate::cli::OutputFormat;
 use crate::config::RuleSet;
 use crate::fix::Applicability;
+use crate::progress::Progress;
 use crate::render::report::{self, Report};
-use crate::walk::{for_each_rust_file, Prefilter};
+use crate::walk::{for_each_in_parallel, for_each_rust_file, Prefilter};
 use crate::workspace::{Edition, EditionLookup};
 use crate::write::{check_vcs, write_atomic, VcsProblem};
 use crate::{fix_source_with, FileOutcome, FixPolicy, FixRequest};
@@ -48,6 +49,8 @@ pub struct RunOptions {
     pub root: PathBuf,
     /// Files to skip, matched against their shown path.
     pub exclude: GlobSet,
+    /// Show a progress bar on stderr when the run is long and stderr is a terminal.
+    pub progress: bool,
 }
 
 /// A file the run checked, with what came of it.
@@ -91,16 +94,30 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         }
     }
 
+    // The files are found first, so that the progress bar knows how many there are.
+    let mut progress = Progress::start(options.progress);
+    let found = Mutex::new(Vec::new());
+    let walk_errors = for_each_rust_file(&roots, |path| {
+        found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(path.to_path_buf());
+    });
+    let mut paths = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    paths.sort();
+    progress.set_total(paths.len());
+
     let prefilter = Prefilter::new(rules);
     let checked = Mutex::new(Vec::new());
     let editions = EditionLookup::default();
-    let walk_errors = for_each_rust_file(&roots, |path| {
+    for_each_in_parallel(&paths, |path| {
         if let Some(file) = check_file(path, &prefilter, rules, &editions, options) {
             checked
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(file);
         }
+        progress.file_done();
     });
     for err in walk_errors {
         let message = match err.path {
@@ -113,7 +130,9 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
+    progress.set_step("following fixes into other files");
     crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy, &options.root, &editions);
+    progress.finish();
 
     let mut fix_count = 0;
     let mut changed: Vec<&CheckedFile> = Vec::new();

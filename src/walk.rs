@@ -2,6 +2,7 @@
 //! a worker, and the byte-level prefilter that lets most files skip decoding and parsing.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aho_corasick::AhoCorasick;
 
@@ -110,6 +111,28 @@ where
     errors.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Calls `work` on every item of `items`, on one thread per core, each taking the next item
+/// that no thread has taken yet.
+pub fn for_each_in_parallel<T, F>(items: &[T], work: F)
+where
+    T: Sync,
+    F: Fn(&T) + Sync,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    work(item);
+                }
+            });
+        }
+    });
+}
+
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -129,6 +152,19 @@ mod tests {
         assert!(prefilter.is_candidate(b"struct FakeClock { now: AtomicU64 }"));
         assert!(!prefilter.is_candidate(b"use std::cell::RefCell; struct Registry"));
         assert!(!prefilter.is_candidate(b"struct MockMailer; fn main() {}"));
+    }
+
+    #[test]
+    fn parallel_work_visits_each_item_once() {
+        let items: Vec<usize> = (0..100).collect();
+        let visits: Vec<AtomicUsize> = items.iter().map(|_| AtomicUsize::new(0)).collect();
+        for_each_in_parallel(&items, |item| {
+            visits[*item].fetch_add(1, Ordering::Relaxed);
+        });
+        for (item, count) in visits.iter().enumerate() {
+            assert_eq!(count.load(Ordering::Relaxed), 1, "item {item}");
+        }
+        for_each_in_parallel(&[] as &[usize], |_| panic!("no item to visit"));
     }
 
     #[test]
