@@ -159,6 +159,14 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
     let no_std = file
         .attrs()
         .any(|attr| attr.as_simple_atom().is_some_and(|name| name == "no_std"));
+    // Finding the test code walks the whole tree, so it is done once, and only for a file that has
+    // a struct behind `unsafe impl Sync`.
+    let test_code_cell = std::cell::OnceCell::new();
+    let test_code = || {
+        test_code_cell
+            .get_or_init(|| test_code_ranges(file.syntax()))
+            .as_slice()
+    };
     for rule in rules.enabled() {
         if !rule.matches_path(path) {
             log::debug!("{path}: rule `{}` does not apply to this path", rule.id);
@@ -170,14 +178,13 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 findings.push(without_fix_under_no_std(finding, no_std));
             }
         }
-        let test_code = test_code_ranges(file.syntax());
         for info in &index.structs {
             // A double is matched by its name, or, in test code, by `unsafe impl Sync` alone when
             // the rule says so. Outside tests, `unsafe impl Sync` over a cell is how locks, channels
             // and once-cells are built, with their own synchronization that a syntax check cannot see.
             let by_unsafe_sync = rule.any_name_with_unsafe_sync
                 && !info.unsafe_impls.is_empty()
-                && (is_test_path(path) || within(&test_code, node_range(info.node.syntax())));
+                && (is_test_path(path) || within(test_code(), node_range(info.node.syntax())));
             if !rule.matches_name(&info.name) && !by_unsafe_sync {
                 continue;
             }

@@ -125,6 +125,9 @@ fn collect_statics(root: &SyntaxNode) -> Vec<StaticItem> {
             })
         })
         .collect();
+    if statics.is_empty() {
+        return statics;
+    }
     // Every name the file declares or binds, other than the statics themselves.
     let mut declared: BTreeMap<String, usize> = BTreeMap::new();
     for name in root.descendants().filter_map(ast::Name::cast) {
