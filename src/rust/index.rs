@@ -1,6 +1,8 @@
 //! The file index: the structs of one file, their fields, and the impls and methods that belong
 //! to each, found once and shared by every rule.
 
+use std::cell::OnceCell;
+
 use ra_ap_syntax::ast::{self, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
 
@@ -90,8 +92,10 @@ pub struct FileIndex {
     pub structs: Vec<StructInfo>,
     /// Every impl of the file, of structs defined here or elsewhere.
     pub impls: Vec<ast::Impl>,
-    /// Every token of the file that is not whitespace or a comment, in order.
-    pub tokens: Vec<SyntaxToken>,
+    root: SyntaxNode,
+    /// Every token of the file that is not whitespace or a comment, in order, collected on first
+    /// use: most files have no double, and no strategy looks at their tokens.
+    tokens: OnceCell<Vec<SyntaxToken>>,
 }
 
 impl FileIndex {
@@ -124,12 +128,23 @@ impl FileIndex {
             }
         }
 
-        let tokens = root
-            .descendants_with_tokens()
-            .filter_map(|element| element.into_token())
-            .filter(|token| !token.kind().is_trivia())
-            .collect();
-        FileIndex { structs, impls, tokens }
+        FileIndex {
+            structs,
+            impls,
+            root: root.clone(),
+            tokens: OnceCell::new(),
+        }
+    }
+
+    /// Every token of the file that is not whitespace or a comment, in order.
+    pub fn tokens(&self) -> &[SyntaxToken] {
+        self.tokens.get_or_init(|| {
+            self.root
+                .descendants_with_tokens()
+                .filter_map(|element| element.into_token())
+                .filter(|token| !token.kind().is_trivia())
+                .collect()
+        })
     }
 
     /// The impls of this file whose self type is named `name`, other than empty `unsafe impl`s.

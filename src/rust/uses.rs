@@ -54,14 +54,14 @@ impl FieldAccess {
     /// arguments.
     pub fn method_tokens<'a>(&self, index: &'a FileIndex) -> &'a [SyntaxToken] {
         let start = self.dot_index + 2;
-        let end = (start + 4).min(index.tokens.len());
-        &index.tokens[start..end]
+        let end = (start + 4).min(index.tokens().len());
+        &index.tokens()[start..end]
     }
 }
 
 /// Finds every `.name` access of one of `fields`, other than method calls named like a field.
 pub fn field_accesses(index: &FileIndex, fields: &[&str]) -> Vec<FieldAccess> {
-    let tokens = &index.tokens;
+    let tokens = index.tokens();
     let kind_at = |i: usize| tokens.get(i).map(|token: &SyntaxToken| token.kind());
     let mut accesses = Vec::new();
     for i in 0..tokens.len().saturating_sub(1) {
@@ -124,7 +124,7 @@ pub struct MethodCall {
 }
 
 pub fn method_calls(index: &FileIndex, names: &[&str]) -> Vec<MethodCall> {
-    let tokens = &index.tokens;
+    let tokens = index.tokens();
     let mut calls = Vec::new();
     for i in 1..tokens.len().saturating_sub(1) {
         let separator = tokens[i - 1].kind();

@@ -258,7 +258,7 @@ impl<'a> CellPlanner<'a> {
         let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
         match find_lock_hazard(
             self.ctx.source,
-            &self.ctx.index.tokens,
+            self.ctx.index.tokens(),
             &self.lock_sites,
             &calls,
             &locks,
@@ -342,7 +342,7 @@ impl<'a> CellPlanner<'a> {
                 continue;
             };
             let index = self.ctx.index;
-            let name_token = index.tokens[access.dot_index + 1].clone();
+            let name_token = index.tokens()[access.dot_index + 1].clone();
             let receiver = receiver_text(&name_token);
             let function = enclosing_function(&name_token);
             let Some(method) = access.method.clone() else {

@@ -423,7 +423,7 @@ fn hazards_in(
     end: usize,
 ) -> Vec<(usize, String)> {
     let mut hazards = Vec::new();
-    let tokens = tokens_in(&ctx.index.tokens, start, end);
+    let tokens = tokens_in(ctx.index.tokens(), start, end);
     for await_token in tokens.iter().filter(|token| token.kind() == ra_ap_syntax::T![await]) {
         let offset = token_range(await_token).0;
         hazards.push((

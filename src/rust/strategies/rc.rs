@@ -167,7 +167,7 @@ impl<'a> RcPlanner<'a> {
         let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
         match find_lock_hazard(
             self.ctx.source,
-            &self.ctx.index.tokens,
+            self.ctx.index.tokens(),
             &self.lock_sites,
             &calls,
             &locks,
@@ -241,7 +241,7 @@ impl<'a> RcPlanner<'a> {
     /// `Rc::new(RefCell::new(x))` becomes `Arc::new(Mutex::new(x))`, and every other `Rc::` path,
     /// such as `Rc::clone` or `Rc::strong_count`, names `Arc`.
     fn rewrite_paths(&mut self) {
-        let tokens = &self.ctx.index.tokens;
+        let tokens = self.ctx.index.tokens();
         for (i, token) in tokens.iter().enumerate() {
             if token.kind() != SyntaxKind::IDENT
                 || token.text() != "Rc"
@@ -280,7 +280,7 @@ impl<'a> RcPlanner<'a> {
     /// `.borrow()` and `.borrow_mut()` become a lock on every receiver known to hold an
     /// `Rc<RefCell<T>>`: a field of that type or a local bound to one.
     fn rewrite_borrows(&mut self, shared_fields: &BTreeSet<String>, locals: &BTreeMap<(usize, String), usize>) {
-        let tokens = self.ctx.index.tokens.clone();
+        let tokens = self.ctx.index.tokens().to_vec();
         for i in 1..tokens.len().saturating_sub(3) {
             let (dot, method, open, close) = (&tokens[i], &tokens[i + 1], &tokens[i + 2], tokens.get(i + 3));
             if dot.kind() != T![.] || open.kind() != T!['('] || !matches!(method.text(), "borrow" | "borrow_mut") {

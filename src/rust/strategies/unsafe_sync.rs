@@ -265,7 +265,7 @@ impl<'a> CellPlanner<'a> {
         let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
         match find_lock_hazard(
             self.ctx.source,
-            &self.ctx.index.tokens,
+            self.ctx.index.tokens(),
             &self.lock_sites,
             &calls,
             &locks,
@@ -347,7 +347,7 @@ impl<'a> CellPlanner<'a> {
             let Some(cell) = self.cell(&access.field).cloned() else {
                 continue;
             };
-            let name_token = index.tokens[access.dot_index + 1].clone();
+            let name_token = index.tokens()[access.dot_index + 1].clone();
             let field_expr = name_token.parent_ancestors().find_map(ast::FieldExpr::cast);
             let call = field_expr
                 .as_ref()

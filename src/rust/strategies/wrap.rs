@@ -177,7 +177,7 @@ impl<'a> WrapPlanner<'a> {
         names.extend(known.keys().map(String::as_str));
         let calls = method_calls(ctx.index, &names);
         let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
-        match find_lock_hazard(ctx.source, &ctx.index.tokens, &self.lock_sites, &calls, &locks) {
+        match find_lock_hazard(ctx.source, ctx.index.tokens(), &self.lock_sites, &calls, &locks) {
             Some(reason) => Err(reason),
             None => Ok(locks),
         }
@@ -265,7 +265,7 @@ impl<'a> WrapPlanner<'a> {
         for access in accesses {
             let line = self.line(access.offset);
             let method = access.method_tokens(index);
-            let name_token = &index.tokens[access.dot_index + 1];
+            let name_token = &index.tokens()[access.dot_index + 1];
             let site = LockSite {
                 held_to_block_end: false,
                 field: access.field.clone(),

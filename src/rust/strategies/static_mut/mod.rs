@@ -236,7 +236,7 @@ fn find_uses(ctx: &PlanContext, snippets: &[Snippet], name: &str) -> Vec<FoundUs
             let file_token = if snippet.in_macro_body {
                 None
             } else {
-                file_token_at(&ctx.index.tokens, start)
+                file_token_at(ctx.index.tokens(), start)
             };
             let mut item = StaticUse::of_path(&path);
             // A macro body's `$crate` was parsed as `_crate`: name the static as the file does.
@@ -356,7 +356,7 @@ fn plan_fix(ctx: &PlanContext, rule: &Rule, item: &StaticItem, found: &[FoundUse
     let rewritten = rewriter.rewrite(&uses);
     if let Some(reason) = find_lock_hazard(
         ctx.source,
-        &ctx.index.tokens,
+        ctx.index.tokens(),
         &rewritten.lock_sites,
         &[],
         &BTreeMap::new(),
@@ -734,7 +734,7 @@ pub fn plan_foreign(
     let mut problems = rewritten.review.clone();
     if let Some(reason) = find_lock_hazard(
         ctx.source,
-        &ctx.index.tokens,
+        ctx.index.tokens(),
         &rewritten.lock_sites,
         &[],
         &BTreeMap::new(),
