@@ -150,6 +150,8 @@ pub struct PlannedFixes {
     body_edits: Vec<edit::TextEdit>,
     /// The edition the file was parsed with, which the fixed text is parsed with too.
     edition: Edition,
+    /// The parse of the file's text, which applying the fixes reuses.
+    source_tree: Option<ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>>,
 }
 
 impl Default for PlannedFixes {
@@ -161,6 +163,7 @@ impl Default for PlannedFixes {
             foreign_problems: Vec::new(),
             body_edits: Vec::new(),
             edition: Edition::DEFAULT,
+            source_tree: None,
         }
     }
 }
@@ -172,7 +175,22 @@ impl PlannedFixes {
         if self.body_edits.is_empty() {
             return Ok(source.to_string());
         }
-        rust::finish(source, &self.body_edits, self.edition)
+        self.finish(source, &self.body_edits)
+    }
+
+    /// Applies the fix of the finding at `index` alone to `source`, the text it was planned on,
+    /// and returns the result; `None` when the finding has no fix. The uses of the double in other
+    /// files are not part of it.
+    pub fn fixed_text_of(&self, index: usize, source: &str) -> Option<Result<String, SourceError>> {
+        let fix = self.findings.get(index)?.fix.as_ref()?;
+        Some(self.finish(source, &fix.edits))
+    }
+
+    fn finish(&self, source: &str, edits: &[edit::TextEdit]) -> Result<String, SourceError> {
+        match &self.source_tree {
+            Some(tree) => rust::finish_parsed(source, tree, edits, self.edition),
+            None => rust::finish(source, edits, self.edition),
+        }
     }
 }
 
@@ -185,8 +203,8 @@ pub fn plan_fixes(
     request: &FixRequest,
 ) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
-    let (mut findings, foreign_uses) =
-        rust::analyze_with_foreign(path, source, rules, request.foreign, request.edition)?;
+    let analyzed = rust::analyze_keeping_tree(path, source, rules, request.foreign, request.edition)?;
+    let (mut findings, foreign_uses) = (analyzed.findings, analyzed.foreign_uses);
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -263,5 +281,6 @@ pub fn plan_fixes(
         foreign_problems,
         body_edits,
         edition: request.edition,
+        source_tree: Some(analyzed.tree),
     })
 }

@@ -198,6 +198,32 @@ impl Analysis {
         let fix = finding.fix.as_ref()?;
         // Two rules can match one struct; only the rule of this finding may contribute edits.
         let rule = rules.rules.iter().find(|rule| rule.id == finding.rule_id)?;
+        let body = &text[self.body_start..];
+
+        // A rule of one state kind plans at most one finding per struct, the same alone as among
+        // the other rules. When this analysis has no other finding of the rule and struct, the
+        // check below of the rule alone would find this one and apply its edits, so they are
+        // applied here without checking the file again.
+        let same_double = self
+            .planned
+            .findings
+            .iter()
+            .filter(|other| other.rule_id == finding.rule_id && other.struct_name == finding.struct_name)
+            .count();
+        if rule.state_kinds.len() == 1 && same_double == 1 {
+            return match self.planned.fixed_text_of(index, body)? {
+                Ok(fixed_text) => Some(self.shifted(edit::diff_edits(body, &fixed_text))),
+                Err(err) => {
+                    log::warn!(
+                        "{}: the fix of `{}` failed when applied alone: {err}",
+                        self.rule_path,
+                        finding.struct_name
+                    );
+                    None
+                }
+            };
+        }
+
         let one_rule = RuleSet {
             rules: vec![rule.clone()],
         };
@@ -211,7 +237,6 @@ impl Analysis {
             edition: self.edition,
         };
 
-        let body = &text[self.body_start..];
         match fix_source_with(&self.rule_path, body, &one_rule, &request) {
             Ok(outcome) if !outcome.applied.is_empty() => {
                 Some(self.shifted(edit::diff_edits(body, &outcome.fixed_text)))

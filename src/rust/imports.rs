@@ -7,7 +7,7 @@
 //! multi-line list gains a line, and a new `use` goes beside the module's other imports.
 
 use ra_ap_syntax::ast::{self, AstNode, HasName};
-use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
+use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize, T};
 
 use super::index::{enclosing_item_list, module_items};
 use super::text::{
@@ -102,24 +102,101 @@ fn inside_use(token: &SyntaxToken) -> bool {
 }
 
 /// Tokens naming `name` as the start of a path, outside `use` items: `Mutex` in `Mutex<T>` and
-/// `Mutex::new`, but not in `std::sync::Mutex`.
-fn unqualified_uses(root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
-    let tokens: Vec<SyntaxToken> = root
-        .descendants_with_tokens()
-        .filter_map(|element| element.into_token())
-        .filter(|token| !token.kind().is_trivia())
-        .collect();
-    tokens
-        .iter()
-        .enumerate()
-        .filter(|(i, token)| {
-            token.kind() == SyntaxKind::IDENT
-                && token.text() == name
-                && (*i == 0 || tokens[i - 1].kind() != T![::])
-                && !inside_use(token)
-        })
-        .map(|(_, token)| token.clone())
+/// `Mutex::new`, but not in `std::sync::Mutex`. `source` is the text of `root`, a whole file.
+fn unqualified_uses(source: &str, root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
+    tokens_spelling(source, root, name)
+        .into_iter()
+        .filter(|token| starts_path(token) && !inside_use(token))
         .collect()
+}
+
+/// The tokens of `root` whose text is `name`, in order. `source` is the text of `root`, a whole
+/// file.
+///
+/// Only the places where `source` contains `name` are looked up in the tree, which is much
+/// cheaper than a walk over every token of a large file.
+fn tokens_spelling(source: &str, root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
+    let finder = memchr::memmem::Finder::new(name);
+    let mut tokens = Vec::new();
+    let mut from = 0;
+    // Each search starts one byte after the last match, so that matches may overlap.
+    while let Some(found) = finder.find(&source.as_bytes()[from..]) {
+        let offset = from + found;
+        from = offset + 1;
+        let Ok(at) = u32::try_from(offset) else { break };
+        let Some(token) = root.token_at_offset(TextSize::from(at)).right_biased() else {
+            continue;
+        };
+        if usize::from(token.text_range().start()) == offset && token.text() == name {
+            tokens.push(token);
+        }
+    }
+    tokens
+}
+
+/// Whether `token` is an identifier that starts a path: the token before it, whitespace and
+/// comments skipped, is not `::`.
+fn starts_path(token: &SyntaxToken) -> bool {
+    if token.kind() != SyntaxKind::IDENT {
+        return false;
+    }
+    let mut previous = token.prev_token();
+    while let Some(candidate) = previous.as_ref().filter(|candidate| candidate.kind().is_trivia()) {
+        previous = candidate.prev_token();
+    }
+    previous.is_none_or(|previous| previous.kind() != T![::])
+}
+
+/// Where a file names the items that fixes import or replace.
+#[derive(Debug, Default)]
+pub struct NamesInFile {
+    /// For each item that fixes import, the modules, by `module_path`, whose code names it
+    /// outside `use` items, when there are any.
+    modules: Vec<(String, Vec<Vec<String>>)>,
+    /// The items that fixes replace whose name a token outside `use` items spells, also as the
+    /// last segment of a longer path.
+    spelled: Vec<String>,
+}
+
+impl NamesInFile {
+    /// Finds the names in `imported` and in `replaced` in `root`, whose text is `source`.
+    pub fn find(source: &str, root: &SyntaxNode, imported: &[&str], replaced: &[&str]) -> NamesInFile {
+        let mut names = NamesInFile::default();
+        for name in imported {
+            let mut modules: Vec<Vec<String>> = Vec::new();
+            for token in unqualified_uses(source, root, name) {
+                let module = module_path(&enclosing_item_list(&token.parent().expect("tokens have a parent")));
+                if !modules.contains(&module) {
+                    modules.push(module);
+                }
+            }
+            if !modules.is_empty() {
+                names.modules.push((name.to_string(), modules));
+            }
+        }
+        for name in replaced {
+            if tokens_spelling(source, root, name)
+                .iter()
+                .any(|token| !inside_use(token))
+            {
+                names.spelled.push(name.to_string());
+            }
+        }
+        names
+    }
+
+    /// The modules, by `module_path`, whose code names `name` outside `use` items.
+    pub fn modules_naming(&self, name: &str) -> &[Vec<String>] {
+        self.modules
+            .iter()
+            .find(|(known, _)| known == name)
+            .map_or(&[], |(_, modules)| modules.as_slice())
+    }
+
+    /// Whether a token outside `use` items spells `name`.
+    pub fn spells(&self, name: &str) -> bool {
+        self.spelled.iter().any(|known| known == name)
+    }
 }
 
 /// Plans the imports of `path` (such as `std::sync::Mutex`) for every module of `root` whose code
@@ -132,7 +209,7 @@ fn unqualified_uses(root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
 pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], named_before: &[Vec<String>]) -> Vec<TextEdit> {
     let name = *path.last().expect("an import path has a name");
     let mut modules: Vec<SyntaxNode> = Vec::new();
-    for token in unqualified_uses(root, name) {
+    for token in unqualified_uses(source, root, name) {
         let module = enclosing_item_list(&token.parent().expect("tokens have a parent"));
         if !modules.contains(&module) {
             modules.push(module);
@@ -173,18 +250,6 @@ pub fn module_path(module: &SyntaxNode) -> Vec<String> {
         .collect();
     names.reverse();
     names
-}
-
-/// The modules, by `module_path`, whose code names `name` outside `use` items.
-pub fn modules_naming(root: &SyntaxNode, name: &str) -> Vec<Vec<String>> {
-    let mut modules = Vec::new();
-    for token in unqualified_uses(root, name) {
-        let path = module_path(&enclosing_item_list(&token.parent().expect("tokens have a parent")));
-        if !modules.contains(&path) {
-            modules.push(path);
-        }
-    }
-    modules
 }
 
 fn has_super_glob(module: &SyntaxNode) -> bool {
@@ -328,7 +393,7 @@ fn insert_into_list(list: &ast::UseTreeList, name: &str) -> TextEdit {
 /// `root` outside `use` items names it any more.
 pub fn plan_removals(source: &str, root: &SyntaxNode, paths: &[&[&str]]) -> Vec<TextEdit> {
     let name = *paths[0].last().expect("an import path has a name");
-    if !unqualified_uses(root, name).is_empty() {
+    if !unqualified_uses(source, root, name).is_empty() {
         return Vec::new();
     }
     let mut edits = Vec::new();

@@ -16,7 +16,7 @@ pub mod unsafe_blocks;
 pub mod uses;
 
 use ra_ap_syntax::ast::HasAttrs;
-use ra_ap_syntax::{ast, AstNode, Parse, SourceFile};
+use ra_ap_syntax::{AstNode, Parse, SourceFile, SyntaxNode};
 
 use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
@@ -31,8 +31,16 @@ use text::node_range;
 /// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
 pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
     let parse = SourceFile::parse(source, edition.syntax_edition());
+    match first_syntax_error(source, &parse) {
+        Some(error) => Err(error),
+        None => Ok(parse),
+    }
+}
+
+/// The first syntax error of `parse`, the tree of `source`.
+fn first_syntax_error(source: &str, parse: &Parse<SourceFile>) -> Option<SourceError> {
     let errors = parse.errors();
-    let Some(first) = errors.first() else { return Ok(parse) };
+    let first = errors.first()?;
     let offset = u32::from(first.range().start()) as usize;
     let line = source[..offset].matches('\n').count() + 1;
     let column = source[..offset]
@@ -40,7 +48,7 @@ pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, Source
         .next()
         .map_or(0, |text| text.chars().count())
         + 1;
-    Err(SourceError::Syntax {
+    Some(SourceError::Syntax {
         line,
         column,
         message: first.to_string(),
@@ -69,6 +77,26 @@ pub fn analyze_with_foreign(
     foreign: &[ForeignDouble],
     edition: Edition,
 ) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
+    analyze_keeping_tree(path, source, rules, foreign, edition)
+        .map(|analyzed| (analyzed.findings, analyzed.foreign_uses))
+}
+
+/// What `analyze_keeping_tree` found, with the syntax tree of the source.
+pub struct Analyzed {
+    pub findings: Vec<Finding>,
+    pub foreign_uses: Vec<ForeignUses>,
+    /// The parse of the source, which `finish_parsed` takes so as not to parse it again.
+    pub tree: Parse<SourceFile>,
+}
+
+/// Like `analyze_with_foreign`, and also returns the syntax tree of `source`.
+pub fn analyze_keeping_tree(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    foreign: &[ForeignDouble],
+    edition: Edition,
+) -> Result<Analyzed, SourceError> {
     let parse = parse(source, edition)?;
     let file = parse.tree();
     let index = FileIndex::build(&file);
@@ -79,7 +107,11 @@ pub fn analyze_with_foreign(
     };
     let foreign_uses = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
     let findings = find_doubles(path, &file, &ctx, rules);
-    Ok((findings, foreign_uses))
+    Ok(Analyzed {
+        findings,
+        foreign_uses,
+        tree: parse,
+    })
 }
 
 fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
@@ -279,36 +311,87 @@ fn drop_superseded(findings: &mut Vec<Finding>, rules: &RuleSet) {
 /// Returns the fixed text. An edit set whose result does not parse is a bug in mockfix, reported
 /// as `SourceError::Internal`, and nothing of it should be written.
 pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<String, SourceError> {
+    let original = SourceFile::parse(source, edition.syntax_edition());
+    finish_parsed(source, &original, edits, edition)
+}
+
+/// Like `finish`, with `original`, the parse of `source` as edition `edition`, so that `source` is
+/// not parsed again. A tree of another text is ignored, and `source` is parsed.
+pub fn finish_parsed(
+    source: &str,
+    original: &Parse<SourceFile>,
+    edits: &[TextEdit],
+    edition: Edition,
+) -> Result<String, SourceError> {
+    let parsed_here;
+    let original = if usize::from(original.syntax_node().text_range().len()) == source.len() {
+        original
+    } else {
+        parsed_here = SourceFile::parse(source, edition.syntax_edition());
+        &parsed_here
+    };
     let mut edits = edits.to_vec();
     edit::normalize(&mut edits).map_err(|err| SourceError::Internal(err.to_string()))?;
-    let fixed = edit::apply(source, &edits);
+    let imported: Vec<&str> = IMPORTABLE
+        .iter()
+        .map(|path| *path.last().expect("paths have a name"))
+        .collect();
+    let replaced: Vec<&str> = REPLACEABLE.iter().map(|(name, _)| *name).collect();
+    let names_before = imports::NamesInFile::find(source, original.tree().syntax(), &imported, &replaced);
+    let mut fixed = ParsedText::new(edit::apply(source, &edits), edition);
 
     // Each name gets its own pass over freshly parsed text, so that two names merged into one
     // `use` list see each other.
-    let mut fixed = fixed;
     for path in IMPORTABLE {
         let name = path.last().expect("paths have a name");
-        if !fixed.contains(name) {
+        if !fixed.text.contains(name) {
             continue;
         }
-        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
-        let original = SourceFile::parse(source, edition.syntax_edition()).tree();
-        let named_before = imports::modules_naming(original.syntax(), name);
-        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, &named_before);
-        fixed = apply_pass(&fixed, &mut additions)?;
+        let named_before = names_before.modules_naming(name);
+        let mut additions = imports::plan_additions(&fixed.text, &fixed.root, path, named_before);
+        fixed.apply_pass(&mut additions)?;
     }
 
     for (name, paths) in REPLACEABLE {
-        if !has_unqualified_name(source, name, edition) {
+        if !names_before.spells(name) {
             continue;
         }
-        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
-        let mut removals = imports::plan_removals(&fixed, tree.syntax(), paths);
-        fixed = apply_pass(&fixed, &mut removals)?;
+        let mut removals = imports::plan_removals(&fixed.text, &fixed.root, paths);
+        fixed.apply_pass(&mut removals)?;
     }
 
-    check_syntax(source, &fixed, edition)?;
-    Ok(fixed)
+    check_syntax(original, &fixed)?;
+    Ok(fixed.text)
+}
+
+/// Text with its syntax tree, parsed again only when a pass of `finish` changes the text.
+struct ParsedText {
+    text: String,
+    parse: Parse<SourceFile>,
+    root: SyntaxNode,
+    edition: Edition,
+}
+
+impl ParsedText {
+    fn new(text: String, edition: Edition) -> ParsedText {
+        let parse = SourceFile::parse(&text, edition.syntax_edition());
+        let root = parse.syntax_node();
+        ParsedText {
+            text,
+            parse,
+            root,
+            edition,
+        }
+    }
+
+    fn apply_pass(&mut self, edits: &mut Vec<TextEdit>) -> Result<(), SourceError> {
+        edit::normalize(edits).map_err(|err| SourceError::Internal(format!("import edits: {err}")))?;
+        if edits.is_empty() {
+            return Ok(());
+        }
+        *self = ParsedText::new(edit::apply(&self.text, edits), self.edition);
+        Ok(())
+    }
 }
 
 /// Names that fixes write unqualified, with the path they are imported from.
@@ -342,26 +425,15 @@ const REPLACEABLE: &[(&str, &[&[&str]])] = &[
     ),
 ];
 
-fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceError> {
-    edit::normalize(edits).map_err(|err| SourceError::Internal(format!("import edits: {err}")))?;
-    Ok(edit::apply(text, edits))
-}
-
-fn has_unqualified_name(source: &str, name: &str, edition: Edition) -> bool {
-    let tree = SourceFile::parse(source, edition.syntax_edition()).tree();
-    tree.syntax()
-        .descendants_with_tokens()
-        .filter_map(|element| element.into_token())
-        .any(|token| token.text() == name && !token.parent_ancestors().any(|node| ast::Use::can_cast(node.kind())))
-}
-
-/// Rejects output that has a syntax error the input did not have.
-fn check_syntax(source: &str, fixed: &str, edition: Edition) -> Result<(), SourceError> {
-    let before = parse(source, edition).is_ok();
-    match parse(fixed, edition) {
-        Err(SourceError::Syntax { line, column, message }) if before => Err(SourceError::Internal(format!(
-            "the fix would introduce a syntax error at line {line}, column {column} ({message})"
-        ))),
+/// Rejects output that has a syntax error the input did not have. The errors of `original`, the
+/// input's tree, are looked up only when the output has one.
+fn check_syntax(original: &Parse<SourceFile>, fixed: &ParsedText) -> Result<(), SourceError> {
+    match first_syntax_error(&fixed.text, &fixed.parse) {
+        Some(SourceError::Syntax { line, column, message }) if original.errors().is_empty() => {
+            Err(SourceError::Internal(format!(
+                "the fix would introduce a syntax error at line {line}, column {column} ({message})"
+            )))
+        }
         _ => Ok(()),
     }
 }
