@@ -10,30 +10,46 @@ use crate::config::RuleSet;
 use ignore::{WalkBuilder, WalkState};
 
 /// Decides from a file's bytes whether it can hold a finding, before the file is decoded or
-/// parsed: for some rule, the file must contain one of the rule's state words (`RefCell`) and
-/// one of its name words (`Mock`, `Fake`, ...).
+/// parsed: for some rule, the file must contain one of the rule's state words (`RefCell`), also
+/// one of their companion words when the state kind has some (`Cell` for `unsafe impl`), and one
+/// of its name words (`Mock`, `Fake`, ...).
 pub struct Prefilter {
     matcher: Option<AhoCorasick>,
-    /// For each rule, the pattern ids of its state words and of its name words (`None`: any name).
-    rules: Vec<(Vec<usize>, Option<Vec<usize>>)>,
+    rules: Vec<RuleWords>,
+}
+
+/// The pattern ids of one rule's words.
+struct RuleWords {
+    /// For each state kind, its trigger words and its companion words (empty: none needed).
+    kinds: Vec<(Vec<usize>, Vec<usize>)>,
+    /// The name words; `None` when any name can match.
+    names: Option<Vec<usize>>,
 }
 
 impl Prefilter {
     pub fn new(rules: &RuleSet) -> Prefilter {
         let mut words: Vec<String> = Vec::new();
-        let mut id_of = |word: &String| match words.iter().position(|known| known == word) {
+        let mut id_of = |word: &str| match words.iter().position(|known| known == word) {
             Some(id) => id,
             None => {
-                words.push(word.clone());
+                words.push(word.to_string());
                 words.len() - 1
             }
         };
         let mut groups = Vec::new();
         for rule in rules.enabled() {
-            let (state, names) = rule.required_words();
-            let state_ids = state.iter().map(&mut id_of).collect();
-            let name_ids = names.map(|names| names.iter().map(&mut id_of).collect());
-            groups.push((state_ids, name_ids));
+            let kinds = rule
+                .state_kinds
+                .iter()
+                .map(|kind| {
+                    let triggers = kind.trigger_words().iter().map(|word| id_of(word)).collect();
+                    let companions = kind.companion_words().iter().map(|word| id_of(word)).collect();
+                    (triggers, companions)
+                })
+                .collect();
+            let (_, names) = rule.required_words();
+            let names = names.map(|names| names.iter().map(|word| id_of(word)).collect());
+            groups.push(RuleWords { kinds, names });
         }
         let matcher = if words.is_empty() {
             None
@@ -49,8 +65,13 @@ impl Prefilter {
         for hit in matcher.find_overlapping_iter(bytes) {
             found[hit.pattern().as_usize()] = true;
         }
-        self.rules.iter().any(|(state, names)| {
-            state.iter().any(|id| found[*id]) && names.as_ref().is_none_or(|names| names.iter().any(|id| found[*id]))
+        let any = |ids: &[usize]| ids.iter().any(|id| found[*id]);
+        self.rules.iter().any(|rule| {
+            let state = rule
+                .kinds
+                .iter()
+                .any(|(triggers, companions)| any(triggers) && (companions.is_empty() || any(companions)));
+            state && rule.names.as_deref().is_none_or(any)
         })
     }
 }
@@ -152,6 +173,8 @@ mod tests {
         assert!(prefilter.is_candidate(b"struct FakeClock { now: AtomicU64 }"));
         assert!(!prefilter.is_candidate(b"use std::cell::RefCell; struct Registry"));
         assert!(!prefilter.is_candidate(b"struct MockMailer; fn main() {}"));
+        assert!(prefilter.is_candidate(b"struct Slot { v: UnsafeCell<u8> } unsafe impl Sync for Slot {}"));
+        assert!(!prefilter.is_candidate(b"struct Slot { v: *mut u8 } unsafe impl Sync for Slot {}"));
     }
 
     #[test]

@@ -58,6 +58,18 @@ impl StateKind {
         }
     }
 
+    /// Words of which a file must also contain one, besides a trigger word, to hold this kind
+    /// of state; empty when a trigger word is enough. A struct behind `unsafe impl Sync` is
+    /// matched only with a field whose type names `UnsafeCell` or `RefCell`.
+    pub fn companion_words(self) -> &'static [&'static str] {
+        match self {
+            StateKind::UnsafeSyncCell => &["Cell"],
+            StateKind::RefCell | StateKind::Cell | StateKind::Rc | StateKind::AtomicTwoStep | StateKind::StaticMut => {
+                &[]
+            }
+        }
+    }
+
     /// The strategy that can fix this kind of state.
     pub fn strategy(self) -> Strategy {
         match self {
