@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::RuleSet;
 use crate::fix::ForeignDouble;
-use crate::package::{contains_word, package_root, PackageFiles};
+use crate::package::{package_root, PackageSearch};
 use crate::run::{decode, display_path, CheckedFile, CheckedText};
 use crate::workspace::EditionLookup;
 use crate::{fix_source_with, ExternalReview, FixPolicy, FixRequest};
@@ -38,16 +38,25 @@ pub(crate) fn follow_fixes_across_files(
     root: &Path,
     editions: &EditionLookup,
 ) {
-    let mut packages = PackageFiles::default();
+    let mut packages = PackageSearch::default();
     let mut reviews: HashMap<PathBuf, Vec<ExternalReview>> = HashMap::new();
     let mut offered: HashMap<PathBuf, Vec<ForeignDouble>> = HashMap::new();
 
     for round in 0..MAX_ROUNDS {
         let applied = applied_fixes(checked);
+        let mut searches: Vec<(PathBuf, Vec<String>)> = Vec::new();
+        for fix in &applied {
+            let name = fix.double.struct_name.clone();
+            match searches.iter_mut().find(|(package, _)| *package == fix.package) {
+                Some((_, names)) => names.push(name),
+                None => searches.push((fix.package.clone(), vec![name])),
+            }
+        }
+        packages.search(&searches);
         let mut wanted: BTreeMap<PathBuf, Vec<ForeignDouble>> = BTreeMap::new();
         for fix in &applied {
-            for (path, bytes) in packages.files(&fix.package) {
-                if *path != fix.origin && contains_word(bytes, fix.double.struct_name.as_bytes()) {
+            for path in packages.files_naming(&fix.package, &fix.double.struct_name) {
+                if *path != fix.origin {
                     wanted.entry(path.clone()).or_default().push(fix.double.clone());
                 }
             }
@@ -64,7 +73,7 @@ pub(crate) fn follow_fixes_across_files(
             let position = match checked.iter().position(|file| file.canonical == path) {
                 Some(position) => position,
                 None => {
-                    let Some(file) = load(&mut packages, &path, root, editions) else {
+                    let Some(file) = load(&path, root, editions) else {
                         continue;
                     };
                     checked.push(file);
@@ -147,12 +156,14 @@ fn applied_fixes(checked: &[CheckedFile]) -> Vec<Applied> {
 }
 
 /// A file of the package that the walk did not check, because it has no double of its own.
-fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<CheckedFile> {
-    let package = package_root(path);
-    let (_, bytes) = packages
-        .files(&package)
-        .iter()
-        .find(|(candidate, _)| candidate == path)?;
+fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<CheckedFile> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            log::warn!("{}: not searched for uses of fixed doubles: {err}", path.display());
+            return None;
+        }
+    };
     let shown = std::env::current_dir()
         .ok()
         .and_then(|cwd| std::fs::canonicalize(cwd).ok())
@@ -161,7 +172,7 @@ fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &Edi
     let edition = editions
         .edition_for(path)
         .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped"));
-    let result = decode(bytes).and_then(|(bom, text)| {
+    let result = decode(&bytes).and_then(|(bom, text)| {
         Ok(CheckedText {
             bom,
             text: text.to_string(),
@@ -180,7 +191,7 @@ fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &Edi
         canonical: path.clone(),
         display: display_path(&shown, root),
         walked: false,
-        original_bytes: bytes.clone(),
+        original_bytes: bytes,
         result,
     })
 }

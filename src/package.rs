@@ -6,8 +6,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use memchr::memmem;
+
+use crate::walk::for_each_in_parallel;
 
 /// Files of each package searched so far, keyed by the package folder.
 #[derive(Default)]
@@ -25,6 +28,96 @@ impl PackageFiles {
     }
 }
 
+/// Which files of each package searched so far name which doubles, for a command-line run.
+///
+/// Unlike `PackageFiles`, it keeps only paths and search results, not the files' bytes: the
+/// packages of a run over a large tree can hold most of its files.
+#[derive(Default)]
+pub struct PackageSearch {
+    packages: HashMap<PathBuf, Package>,
+}
+
+#[derive(Default)]
+struct Package {
+    /// The package's `.rs` files, canonical, in the order of the walk.
+    files: Vec<PathBuf>,
+    /// For each name searched for, the indexes into `files` of the files that contain it as a
+    /// whole word.
+    naming: HashMap<String, Vec<usize>>,
+}
+
+impl PackageSearch {
+    /// Reads the files of the packages in `wanted`, a list of package folders each with names,
+    /// and finds which files contain each name as a whole word. Files are read on all cores, and
+    /// a package is read again only for names it was not searched for before.
+    pub fn search(&mut self, wanted: &[(PathBuf, Vec<String>)]) {
+        let mut tasks: Vec<(PathBuf, usize, PathBuf, Vec<String>)> = Vec::new();
+        for (root, names) in wanted {
+            let package = self.packages.entry(root.clone()).or_insert_with(|| Package {
+                files: rust_files(root),
+                naming: HashMap::new(),
+            });
+            let mut missing: Vec<String> = Vec::new();
+            for name in names {
+                if !package.naming.contains_key(name) && !missing.contains(name) {
+                    missing.push(name.clone());
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            for name in &missing {
+                package.naming.insert(name.clone(), Vec::new());
+            }
+            for (index, path) in package.files.iter().enumerate() {
+                tasks.push((root.clone(), index, path.clone(), missing.clone()));
+            }
+        }
+
+        let found = Mutex::new(Vec::new());
+        for_each_in_parallel(&tasks, |(root, index, path, names)| {
+            let bytes = match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    log::warn!("{}: not searched for uses of fixed doubles: {err}", path.display());
+                    return;
+                }
+            };
+            for name in names {
+                if contains_word(&bytes, name.as_bytes()) {
+                    found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((
+                        root.clone(),
+                        *index,
+                        name.clone(),
+                    ));
+                }
+            }
+        });
+        let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The files were read in no fixed order; each list keeps the order of the walk.
+        found.sort();
+        for (root, index, name) in found {
+            if let Some(files) = self
+                .packages
+                .get_mut(&root)
+                .and_then(|package| package.naming.get_mut(&name))
+            {
+                files.push(index);
+            }
+        }
+    }
+
+    /// The files of the package at `root` that contain `name` as a whole word, in the order of
+    /// the walk. Empty unless `search` looked for `name` in that package.
+    pub fn files_naming(&self, root: &Path, name: &str) -> Vec<&PathBuf> {
+        let Some(package) = self.packages.get(root) else {
+            return Vec::new();
+        };
+        let indexes = package.naming.get(name).map_or(&[][..], Vec::as_slice);
+        indexes.iter().map(|index| &package.files[*index]).collect()
+    }
+}
+
 /// The folder of the nearest `Cargo.toml` above `file`, or the file's folder when there is none.
 /// `file` must be canonical.
 pub fn package_root(file: &Path) -> PathBuf {
@@ -38,6 +131,19 @@ pub fn package_root(file: &Path) -> PathBuf {
 
 fn read_rust_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
+    for path in rust_files(root) {
+        match std::fs::read(&path) {
+            Ok(bytes) => files.push((path, bytes)),
+            Err(err) => log::warn!("{}: not searched for uses of fixed doubles: {err}", path.display()),
+        }
+    }
+    files
+}
+
+/// The `.rs` files under `root`, canonical, skipping `target/` and files that `.gitignore` or
+/// `.ignore` exclude.
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     // Without a `Cargo.toml` the folder is not a package, and its subfolders may hold anything, so
     // only the folder's own files count.
     let is_package = root.join("Cargo.toml").is_file();
@@ -50,11 +156,7 @@ fn read_rust_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         if !is_rust || !entry.file_type().is_some_and(|kind| kind.is_file()) {
             continue;
         }
-        let path = std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().to_path_buf());
-        match std::fs::read(&path) {
-            Ok(bytes) => files.push((path, bytes)),
-            Err(err) => log::warn!("{}: not searched for uses of fixed doubles: {err}", path.display()),
-        }
+        files.push(std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().to_path_buf()));
     }
     files
 }
