@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::config::RuleSet;
 use ignore::{WalkBuilder, WalkState};
@@ -14,6 +14,10 @@ use ignore::{WalkBuilder, WalkState};
 /// one of their companion words when the state kind has some (`Cell` for `unsafe impl`), and one
 /// of its name words (`Mock`, `Fake`, ...).
 pub struct Prefilter {
+    /// Words of which a candidate contains at least one: for each rule, one group of words that
+    /// the rule requires. Most files contain none, and one fast search without overlaps rejects
+    /// them before the search for every word.
+    gate: Option<AhoCorasick>,
     matcher: Option<AhoCorasick>,
     rules: Vec<RuleWords>,
 }
@@ -37,7 +41,32 @@ impl Prefilter {
             }
         };
         let mut groups = Vec::new();
+        let mut gate_words: Vec<String> = Vec::new();
         for rule in rules.enabled() {
+            let (_, names) = rule.required_words();
+            let triggers: Vec<&str> = rule
+                .state_kinds
+                .iter()
+                .flat_map(|kind| kind.trigger_words())
+                .copied()
+                .collect();
+            // The name words gate the rule, unless any name matches, or a name word is part of a
+            // state word and so occurs wherever that does (`unsafe` in `unsafe impl`).
+            let gate: Vec<String> = match &names {
+                Some(names)
+                    if !names
+                        .iter()
+                        .any(|name| triggers.iter().any(|word| word.contains(name.as_str()))) =>
+                {
+                    names.clone()
+                }
+                _ => triggers.iter().map(|word| word.to_string()).collect(),
+            };
+            for word in gate {
+                if !gate_words.contains(&word) {
+                    gate_words.push(word);
+                }
+            }
             let kinds = rule
                 .state_kinds
                 .iter()
@@ -47,7 +76,6 @@ impl Prefilter {
                     (triggers, companions)
                 })
                 .collect();
-            let (_, names) = rule.required_words();
             let names = names.map(|names| names.iter().map(|word| id_of(word)).collect());
             groups.push(RuleWords { kinds, names });
         }
@@ -56,11 +84,27 @@ impl Prefilter {
         } else {
             Some(AhoCorasick::new(&words).expect("words are plain literals"))
         };
-        Prefilter { matcher, rules: groups }
+        // Leftmost-first matching lets the search skip ahead with SIMD; whether any word occurs
+        // does not depend on the match kind.
+        let gate = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&gate_words)
+            .ok()
+            .filter(|_| !gate_words.is_empty());
+        Prefilter {
+            gate,
+            matcher,
+            rules: groups,
+        }
     }
 
     pub fn is_candidate(&self, bytes: &[u8]) -> bool {
-        let Some(matcher) = &self.matcher else { return false };
+        let (Some(gate), Some(matcher)) = (&self.gate, &self.matcher) else {
+            return false;
+        };
+        if !gate.is_match(bytes) {
+            return false;
+        }
         let mut found = vec![false; matcher.patterns_len()];
         for hit in matcher.find_overlapping_iter(bytes) {
             found[hit.pattern().as_usize()] = true;
