@@ -71,14 +71,13 @@ fn collect_trees(tree: ast::UseTree, prefix: &[String], leaves: &mut Vec<UseLeaf
     }
 }
 
+/// The `use` items of a module node returned by `enclosing_item_list`, in order.
 fn module_uses(module: &SyntaxNode) -> Vec<ast::Use> {
-    module_items(module)
-        .into_iter()
-        .filter_map(|item| match item {
-            ast::Item::Use(use_item) => Some(use_item),
-            _ => None,
-        })
-        .collect()
+    let is_module = ast::ItemList::can_cast(module.kind()) || ast::SourceFile::can_cast(module.kind());
+    if !is_module {
+        return Vec::new();
+    }
+    module.children().filter_map(ast::Use::cast).collect()
 }
 
 fn trees_of(module: &SyntaxNode) -> (Vec<UseLeaf>, Vec<UseList>) {
@@ -389,18 +388,30 @@ fn insert_into_list(list: &ast::UseTreeList, name: &str) -> TextEdit {
     }
 }
 
-/// Plans the removal of every import of `path` (such as `std::cell::RefCell`) when nothing in
-/// `root` outside `use` items names it any more.
+/// Plans the removal of every import of `paths` (such as `std::cell::RefCell` and
+/// `core::cell::RefCell`, which end in the same name) when nothing in `root` outside `use` items
+/// names it any more.
 pub fn plan_removals(source: &str, root: &SyntaxNode, paths: &[&[&str]]) -> Vec<TextEdit> {
     let name = *paths[0].last().expect("an import path has a name");
     if !unqualified_uses(source, root, name).is_empty() {
         return Vec::new();
     }
+    // An import of one of `paths`, which all end in `name`, spells `name` inside its `use` item,
+    // so only the modules of such items need a look; they are taken in the order of the file.
+    let mut modules: Vec<SyntaxNode> = Vec::new();
+    for token in tokens_spelling(source, root, name) {
+        let Some(use_item) = token.parent_ancestors().find(|node| node.kind() == SyntaxKind::USE) else {
+            continue;
+        };
+        let Some(module) = use_item.parent() else { continue };
+        let is_module = module.kind() == SyntaxKind::SOURCE_FILE || is_module_item_list(&module);
+        if is_module && !modules.contains(&module) {
+            modules.push(module);
+        }
+    }
+    modules.sort_by_key(|module| module.text_range().start());
     let mut edits = Vec::new();
-    for module in root
-        .descendants()
-        .filter(|node| node.kind() == SyntaxKind::SOURCE_FILE || is_module_item_list(node))
-    {
+    for module in modules {
         for leaf in use_leaves(&module) {
             if leaf.alias.is_none() && paths.iter().any(|path| leaf.is_path(path)) {
                 edits.extend(remove_tree(source, &leaf.tree));
