@@ -49,6 +49,18 @@ pub enum Conversion {
     },
     /// A `Mutex<()>` field of this name was added, which every struct literal must initialise.
     Guard { field: String },
+    /// Go: the methods of the double lock the `sync.Mutex` or `sync.RWMutex` field `field`.
+    GoGuard {
+        field: String,
+        /// The fix adds the field, so composite literals that list the fields by position stop
+        /// compiling.
+        field_added: bool,
+        /// The fields that the lock guards; methods declared in other files must not touch them.
+        state_fields: Vec<String>,
+        /// Methods that run only while their caller holds the lock, so no other code may call
+        /// them.
+        unlocked_helpers: Vec<String>,
+    },
     /// `Rc` became `Arc` and `Rc<RefCell<T>>` became `Arc<Mutex<T>>` for these fields, and in the
     /// results of these functions.
     Rc {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::RuleSet;
 use crate::fix::ForeignDouble;
+use crate::language::Language;
 use crate::package::{contains_word, package_root, PackageFiles};
 use crate::run::{decode, display_path, CheckedFile, CheckedText};
 use crate::workspace::EditionLookup;
@@ -46,7 +47,8 @@ pub(crate) fn follow_fixes_across_files(
         let applied = applied_fixes(checked);
         let mut wanted: BTreeMap<PathBuf, Vec<ForeignDouble>> = BTreeMap::new();
         for fix in &applied {
-            for (path, bytes) in packages.files(&fix.package) {
+            let language = Language::of_path(&fix.origin).unwrap_or(Language::Rust);
+            for (path, bytes) in packages.files(&fix.package, language) {
                 if *path != fix.origin && contains_word(bytes, fix.double.struct_name.as_bytes()) {
                     wanted.entry(path.clone()).or_default().push(fix.double.clone());
                 }
@@ -149,8 +151,9 @@ fn applied_fixes(checked: &[CheckedFile]) -> Vec<Applied> {
 /// A file of the package that the walk did not check, because it has no double of its own.
 fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<CheckedFile> {
     let package = package_root(path);
+    let language = Language::of_path(path).unwrap_or(Language::Rust);
     let (_, bytes) = packages
-        .files(&package)
+        .files(&package, language)
         .iter()
         .find(|(candidate, _)| candidate == path)?;
     let shown = std::env::current_dir()
@@ -158,9 +161,12 @@ fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &Edi
         .and_then(|cwd| std::fs::canonicalize(cwd).ok())
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(PathBuf::from))
         .unwrap_or_else(|| path.clone());
-    let edition = editions
-        .edition_for(path)
-        .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped"));
+    let edition = match language {
+        Language::Go => Ok(crate::Edition::DEFAULT),
+        Language::Rust => editions
+            .edition_for(path)
+            .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped")),
+    };
     let result = decode(bytes).and_then(|(bom, text)| {
         Ok(CheckedText {
             bom,

@@ -4,10 +4,12 @@
 //! One run goes through these steps, each in its own module:
 //!
 //! 1. `config`: the built-in and user rule files become checked `Rule`s.
-//! 2. `walk`: a parallel, gitignore-aware walk yields `.rs` files, and a byte-level prefilter
-//!    drops files that contain none of the rules' trigger words before they are decoded or parsed.
-//! 3. `rust`: the Rust front end parses a candidate file losslessly, finds the doubles that a rule
-//!    matches, and plans each fix as text edits over the original source (`edit`, `fix`).
+//! 2. `walk`: a parallel, gitignore-aware walk yields `.rs` and `.go` files, and a byte-level
+//!    prefilter drops files that contain none of the rules' trigger words before they are decoded
+//!    or parsed.
+//! 3. `language` routes the file by its extension to a front end, `rust` or `go`, which parses it
+//!    losslessly, finds the doubles that a rule of its language matches, and plans each fix as
+//!    text edits over the original source (`edit`, `fix`).
 //! 4. `fix_source` (here): the fixes of one file are checked for overlap, their imports are
 //!    planned, the edits are applied in memory and the result is parsed again, so that a fix
 //!    which would break the syntax is dropped before anything is written.
@@ -22,6 +24,8 @@ pub mod config;
 pub mod edit;
 pub mod fix;
 mod follow;
+pub mod go;
+pub mod language;
 pub mod package;
 pub mod render;
 pub mod run;
@@ -33,6 +37,7 @@ pub mod write;
 pub use crate::app::cli_main;
 use crate::config::RuleSet;
 use crate::fix::{Applicability, Finding, ForeignDouble};
+use crate::language::Language;
 pub use crate::workspace::Edition;
 
 /// What checking one file produced.
@@ -70,8 +75,8 @@ pub struct FixPolicy {
     pub include_needs_review: bool,
 }
 
-/// Finds the doubles in one Rust file and applies every fix that `policy` allows, parsing it as
-/// edition 2021.
+/// Finds the doubles in one Rust or Go file and applies every fix that `policy` allows, parsing
+/// Rust as edition 2021.
 ///
 /// `path` is the file's path with `/` separators, matched against the rules' path globs.
 pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
@@ -106,11 +111,12 @@ pub struct FixRequest<'a> {
     pub only_struct: Option<&'a str>,
     /// Doubles declared in other files whose fixes this file's uses must follow.
     pub foreign: &'a [ForeignDouble],
-    /// The Rust edition to parse the file with: its package's edition.
+    /// The Rust edition to parse the file with: its package's edition. Go files ignore it.
     pub edition: Edition,
 }
 
-/// Like `fix_source`, with the extra options of `request`.
+/// Like `fix_source`, with the extra options of `request`. The file's language comes from the
+/// extension of `path`; a path with another extension is read as Rust.
 pub fn fix_source_with(
     path: &str,
     source: &str,
@@ -118,8 +124,9 @@ pub fn fix_source_with(
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
     let policy = request.policy;
+    let language = Language::of_path(path).unwrap_or(Language::Rust);
     let (mut findings, foreign_uses) =
-        rust::analyze_with_foreign(path, source, rules, request.foreign, request.edition)?;
+        language::analyze(language, path, source, rules, request.foreign, request.edition)?;
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -192,7 +199,7 @@ pub fn fix_source_with(
     let fixed_text = if body_edits.is_empty() {
         source.to_string()
     } else {
-        rust::finish(source, &body_edits, request.edition)?
+        language::finish(language, source, &body_edits, request.edition)?
     };
     Ok(FileOutcome {
         findings,

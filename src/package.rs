@@ -1,34 +1,42 @@
-//! The Rust files of a Cargo package, read once per run.
+//! The Rust files of a Cargo package, or the Go files of a Go package, read once per run.
 //!
 //! A fix changes one double, but the double's fields and literals may be used by any file of its
-//! package: tests in `tests/`, a `#[cfg(test)]` module elsewhere, shared helpers. The run reads
-//! the package's files here and finds those that name a fixed double, so their uses can follow.
+//! package: tests in `tests/`, a `#[cfg(test)]` module elsewhere, shared helpers, the other files
+//! of a Go package's folder. The run reads the package's files here and finds those that name a
+//! fixed double, so their uses can follow.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use memchr::memmem;
 
-/// Files of each package searched so far, keyed by the package folder.
+use crate::language::Language;
+
+/// Files of each package searched so far, keyed by the package folder and language.
 #[derive(Default)]
 pub struct PackageFiles {
-    packages: HashMap<PathBuf, Vec<(PathBuf, Vec<u8>)>>,
+    packages: HashMap<(PathBuf, Language), Vec<(PathBuf, Vec<u8>)>>,
 }
 
 impl PackageFiles {
-    /// The `.rs` files under `root` with their bytes, skipping `target/` and files that
-    /// `.gitignore` or `.ignore` exclude. Paths are canonical.
-    pub fn files(&mut self, root: &Path) -> &[(PathBuf, Vec<u8>)] {
+    /// The files of `language` in the package at `root` with their bytes. For Rust these are the
+    /// `.rs` files under `root`, skipping `target/` and files that `.gitignore` or `.ignore`
+    /// exclude; for Go, the `.go` files directly in `root`. Paths are canonical.
+    pub fn files(&mut self, root: &Path, language: Language) -> &[(PathBuf, Vec<u8>)] {
         self.packages
-            .entry(root.to_path_buf())
-            .or_insert_with(|| read_rust_files(root))
+            .entry((root.to_path_buf(), language))
+            .or_insert_with(|| read_package_files(root, language))
     }
 }
 
-/// The folder of the nearest `Cargo.toml` above `file`, or the file's folder when there is none.
+/// The folder of the package that contains `file`: for Rust, the nearest `Cargo.toml` above it,
+/// or the file's folder when there is none; for Go, whose packages are folders, the file's folder.
 /// `file` must be canonical.
 pub fn package_root(file: &Path) -> PathBuf {
     let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    if Language::of_path(file) == Some(Language::Go) {
+        return folder;
+    }
     folder
         .ancestors()
         .find(|candidate| candidate.join("Cargo.toml").is_file())
@@ -36,18 +44,18 @@ pub fn package_root(file: &Path) -> PathBuf {
         .unwrap_or(folder)
 }
 
-fn read_rust_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+fn read_package_files(root: &Path, language: Language) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
-    // Without a `Cargo.toml` the folder is not a package, and its subfolders may hold anything, so
-    // only the folder's own files count.
-    let is_package = root.join("Cargo.toml").is_file();
+    // Without a `Cargo.toml` the folder is not a Rust package, and its subfolders may hold
+    // anything, so only the folder's own files count. A Go package never spans folders.
+    let is_package = language == Language::Rust && root.join("Cargo.toml").is_file();
     let walker = ignore::WalkBuilder::new(root)
         .max_depth(if is_package { None } else { Some(1) })
         .filter_entry(|entry| !(entry.depth() > 0 && entry.file_name() == "target"))
         .build();
     for entry in walker.flatten() {
-        let is_rust = entry.path().extension().is_some_and(|ext| ext == "rs");
-        if !is_rust || !entry.file_type().is_some_and(|kind| kind.is_file()) {
+        let in_language = Language::of_path(entry.path()) == Some(language);
+        if !in_language || !entry.file_type().is_some_and(|kind| kind.is_file()) {
             continue;
         }
         let path = std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().to_path_buf());
@@ -92,5 +100,9 @@ mod tests {
         std::fs::write(root.join("crate/Cargo.toml"), "").unwrap();
         assert_eq!(package_root(&root.join("crate/src/inner/a.rs")), root.join("crate"));
         assert_eq!(package_root(&root.join("loose.rs")), root);
+        assert_eq!(
+            package_root(&root.join("crate/src/inner/mock_test.go")),
+            root.join("crate/src/inner")
+        );
     }
 }

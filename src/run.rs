@@ -12,8 +12,9 @@ use globset::GlobSet;
 use crate::cli::OutputFormat;
 use crate::config::RuleSet;
 use crate::fix::Applicability;
+use crate::language::Language;
 use crate::render::report::{self, Report};
-use crate::walk::{for_each_rust_file, Prefilter};
+use crate::walk::{for_each_source_file, Prefilter};
 use crate::workspace::{Edition, EditionLookup};
 use crate::write::{check_vcs, write_atomic, VcsProblem};
 use crate::{fix_source_with, FileOutcome, FixPolicy, FixRequest};
@@ -94,7 +95,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let prefilter = Prefilter::new(rules);
     let checked = Mutex::new(Vec::new());
     let editions = EditionLookup::default();
-    let walk_errors = for_each_rust_file(&roots, |path| {
+    let walk_errors = for_each_source_file(&roots, |path| {
         if let Some(file) = check_file(path, &prefilter, rules, &editions, options) {
             checked
                 .lock()
@@ -221,10 +222,16 @@ fn check_file(
             });
         }
     };
-    if !prefilter.is_candidate(&bytes) {
+    let language = Language::of_path(path)?;
+    if !prefilter.is_candidate(&bytes, language) {
         return None;
     }
-    let edition = match editions.edition_for(path) {
+    // Editions are a Rust idea; a Go file never looks for a `Cargo.toml`.
+    let edition = match language {
+        Language::Go => Ok(Edition::DEFAULT),
+        Language::Rust => editions.edition_for(path),
+    };
+    let edition = match edition {
         Ok(edition) => edition,
         Err(err) => {
             return Some(CheckedFile {

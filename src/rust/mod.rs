@@ -19,6 +19,7 @@ use ra_ap_syntax::{ast, AstNode, Parse, SourceFile};
 use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
+use crate::language::Language;
 use crate::workspace::Edition;
 use crate::SourceError;
 use index::FileIndex;
@@ -48,14 +49,7 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet, edition: Edition) -> R
     analyze_with_foreign(path, source, rules, &[], edition).map(|(findings, _)| findings)
 }
 
-/// The edits at one file's uses of a double declared in another file.
-#[derive(Debug, Clone)]
-pub struct ForeignUses {
-    pub struct_name: String,
-    pub edits: Vec<TextEdit>,
-    /// Why the uses cannot follow the double's fix; the fix must not be applied when not empty.
-    pub problems: Vec<String>,
-}
+pub use crate::language::ForeignUses;
 
 /// Like `analyze`, and plans this file's uses of the `foreign` doubles that other files fix.
 pub fn analyze_with_foreign(
@@ -98,6 +92,8 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
             (plan.edits, plan.problems)
         }
         Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+        // A Go double is never used from Rust.
+        Conversion::GoGuard { .. } => (Vec::new(), Vec::new()),
         Conversion::Rc {
             fields,
             functions,
@@ -127,7 +123,7 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
 fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSet) -> Vec<Finding> {
     let (source, index) = (ctx.source, ctx.index);
     let mut findings = Vec::new();
-    for rule in rules.enabled() {
+    for rule in rules.enabled().filter(|rule| rule.language == Language::Rust) {
         if !rule.matches_path(path) {
             log::debug!("{path}: rule `{}` does not apply to this path", rule.id);
             continue;
@@ -170,6 +166,8 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                     StateKind::Cell => strategies::cell::plan(ctx, rule, info),
                     StateKind::Rc => strategies::rc::plan(ctx, rule, info),
                     StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
+                    // Go state, which a rule of another language never lists.
+                    StateKind::MutableFields => None,
                 })
                 .collect();
             for mut finding in planned {
