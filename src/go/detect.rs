@@ -239,8 +239,9 @@ fn is_write(selector: Node, source: &str) -> bool {
 }
 
 /// Finds the default implementations of the double's function-typed fields: function literals
-/// assigned to them (`x.F = func(...) {...}`) in a function that builds the double, or given as
-/// `F: func(...) {...}` in a composite literal of it that is assigned to a variable.
+/// assigned to them (`x.F = func(...) {...}`) in a constructor, a function that builds the
+/// double and returns it, or given there as `F: func(...) {...}` in a composite literal of it
+/// that is assigned to a variable.
 pub fn default_impls(index: &FileIndex, info: &StructInfo, method_names: &[String], source: &str) -> Vec<DefaultImpl> {
     let func_fields: Vec<String> = info
         .fields
@@ -259,9 +260,16 @@ pub fn default_impls(index: &FileIndex, info: &StructInfo, method_names: &[Strin
         let Some(body) = function.child_by_field_name("body") else {
             continue;
         };
+        // A constructor returns the double; a test that builds one and then replaces a function
+        // field installs its own implementation, not the default.
+        let returns_double = function.child_by_field_name("result").is_some_and(|result| {
+            text(result, source)
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|word| word == info.name)
+        });
         let literals = super::index::composite_literals(body, &info.name, source);
         let builds_double = !literals.is_empty() || text(body, source).contains(&format!("new({})", info.name));
-        if !builds_double {
+        if !returns_double || !builds_double {
             continue;
         }
         for node in descendants(body) {
