@@ -12,10 +12,13 @@ use memchr::memmem;
 
 use crate::language::Language;
 
+/// The files of one package with their bytes.
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
 /// Files of each package searched so far, keyed by the package folder and language.
 #[derive(Default)]
 pub struct PackageFiles {
-    packages: HashMap<(PathBuf, Language), Vec<(PathBuf, Vec<u8>)>>,
+    packages: HashMap<(PathBuf, Language), Files>,
 }
 
 impl PackageFiles {

@@ -511,7 +511,7 @@ fn check_language_keys(
         return Err(error_at(
             Some(span.clone()).filter(|span| !span.is_empty()),
             format!(
-                "key `{key}` applies to {} rules only, and this rule sets `language = \"{}\"`: remove the key",
+                "key `{key}` applies only to rules with `language = \"{}\"`, and this rule sets `language = \"{}\"`: remove the key",
                 other.name(),
                 language.name()
             ),
@@ -652,7 +652,7 @@ strategy = "wrap"
         let err = compile(&VALID.replace("\"RefCell\"", "\"Refcell\"")).unwrap_err();
         assert!(
             err.message
-                .contains("expected one of \"RefCell\", \"Cell\", \"Rc\", \"atomic-two-step\""),
+                .contains("expected one of \"RefCell\", \"Cell\", \"Rc\", \"atomic-two-step\", \"mutable-fields\""),
             "{}",
             err.message
         );
@@ -662,6 +662,91 @@ strategy = "wrap"
     fn invalid_guard_field_is_rejected() {
         let err = compile(&format!("{VALID}guard_field = \"my mutex\"\n")).unwrap_err();
         assert!(err.message.contains("fix.guard_field"), "{}", err.message);
+    }
+
+    const GO_RULE: &str = r#"
+summary = "s"
+description = "d"
+language = "go"
+[structs]
+names = ["Mock*"]
+[state]
+kinds = ["mutable-fields"]
+[fix]
+strategy = "guard"
+"#;
+
+    #[test]
+    fn go_rule_compiles_with_defaults() {
+        let rule = compile(GO_RULE).unwrap();
+        assert_eq!(rule.language, Language::Go);
+        assert_eq!(rule.mutex_type, GoMutexType::Mutex);
+        assert_eq!(rule.tests.len(), 0);
+        assert!(rule.matches_go_package("pkg/service.go", "service"));
+    }
+
+    #[test]
+    fn go_test_packages_limit_files() {
+        let rule = compile(&GO_RULE.replace(
+            "names = [\"Mock*\"]",
+            "names = [\"Mock*\"]\ntest_packages = [\"mocks\"]",
+        ))
+        .unwrap();
+        assert!(rule.matches_go_package("pkg/service_test.go", "service"));
+        assert!(rule.matches_go_package("pkg/mocks/mailer.go", "mocks"));
+        assert!(!rule.matches_go_package("pkg/service.go", "service"));
+    }
+
+    #[test]
+    fn rust_state_kind_in_go_rule_is_rejected() {
+        let err = compile(&GO_RULE.replace("\"mutable-fields\"", "\"atomic-two-step\"")).unwrap_err();
+        assert_eq!(err.position, Some((8, 10)));
+        assert!(
+            err.message.contains("is for rules with `language = \"rust\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn rust_only_key_in_go_rule_is_rejected() {
+        let err = compile(&format!("{GO_RULE}lock = \"unwrap\"\n")).unwrap_err();
+        assert!(
+            err.message
+                .contains("key `fix.lock` applies only to rules with `language = \"rust\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn go_only_key_in_rust_rule_is_rejected() {
+        let err = compile(&format!("{VALID}mutex_type = \"sync.RWMutex\"\n")).unwrap_err();
+        assert!(
+            err.message
+                .contains("key `fix.mutex_type` applies only to rules with `language = \"go\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn unknown_language_lists_choices() {
+        let err = compile(&GO_RULE.replace("\"go\"", "\"golang\"")).unwrap_err();
+        assert!(
+            err.message.contains("expected one of \"rust\", \"go\""),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn go_test_path_defaults_to_test_file() {
+        let rule = compile(&format!(
+            "{GO_RULE}[[test]]\nname = \"t\"\ncode = \"package a\\n\"\nunchanged = true\n"
+        ))
+        .unwrap();
+        assert_eq!(rule.tests[0].path, "mock_test.go");
     }
 
     #[test]
