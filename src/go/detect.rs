@@ -93,6 +93,8 @@ pub fn body_facts(
             }
             continue;
         }
+        // FIXME: only accesses through the receiver's name are seen, so `other := m` followed by
+        // `other.calls = nil` touches the state unnoticed.
         if node.kind() != "identifier" || text(node, source) != receiver {
             continue;
         }
@@ -116,6 +118,8 @@ pub fn body_facts(
         };
         let name = text(name_node, source).to_string();
         let called = called_as_function(parent);
+        // FIXME: a function literal that the method stores for later, rather than starting with
+        // `go`, also runs outside the method's lock, but its accesses count as the method's own.
         let in_goroutine = ancestor_of_kind(node, "go_statement", body).is_some();
 
         if method_names.contains(&name) {
