@@ -1,5 +1,5 @@
 //! Go fixtures: each case under `tests/go/<case>/` is a small module. `before/` is the module as
-//! a user has it, with a test that shares a double between goroutines; `after/` is the same
+//! a user has it, with a test that shares a double between goroutines. `after/` is the same
 //! module with every `.go` file as mockfix rewrites it.
 //!
 //! Each case runs `fix_source` on the `.go` files of `before/` and compares the output byte for

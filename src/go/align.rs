@@ -1,7 +1,7 @@
 //! gofmt alignment of struct fields, so that a field added by a fix leaves the file gofmt-clean.
 //!
 //! gofmt (Go 1.19) prints each field as cells separated by tabs and aligns them with
-//! `text/tabwriter`: names, type, tag and comment, where an embedded field has no name cell and a
+//! `text/tabwriter`: names, type, tag and comment. An embedded field has no name cell, and a
 //! comment after an embedded field without a tag gets an empty cell before it. A column is
 //! aligned over a run of consecutive lines that all have a cell after it; the last cell of a line
 //! is never padded. A blank line, a comment line and the end of a field that spans several lines
@@ -78,8 +78,8 @@ struct FieldLine {
     end: usize,
 }
 
-/// The lines of the section that begins with the first member of the field list, or `None` when
-/// a line does not have the shape gofmt gives it.
+/// Collects the lines of the section that begins with the first member of the field list, or
+/// returns `None` when a line does not have the shape gofmt gives it.
 fn section_after(source: &str, members: &[Node]) -> Option<Vec<FieldLine>> {
     let mut lines = Vec::new();
     let mut index = 0;
@@ -93,7 +93,7 @@ fn section_after(source: &str, members: &[Node]) -> Option<Vec<FieldLine>> {
             }
         }
         if member.kind() == "comment" {
-            // A comment on a line of its own ends the section; one after a field is its cell.
+            // A comment on a line of its own ends the section. One after a field is its last cell.
             break;
         }
         if member.kind() != "field_declaration" {
@@ -143,7 +143,7 @@ fn section_after(source: &str, members: &[Node]) -> Option<Vec<FieldLine>> {
     Some(lines)
 }
 
-/// The cells of a field: names joined by `, ` (absent for an embedded field), type, tag.
+/// Splits a field into cells: names joined by `, ` (absent for an embedded field), type, tag.
 fn field_cells(field: Node, source: &str) -> Option<Vec<String>> {
     let mut cells = Vec::new();
     let names: Vec<&str> = field_children(field, "name")

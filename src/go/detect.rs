@@ -1,10 +1,10 @@
 //! Detection: what each method of a double does with its fields, found from the syntax alone.
 //!
-//! For every method body, and for every function literal that a constructor installs in a
-//! function-typed field, this module lists the field accesses through the receiver (reads and
-//! writes), the calls of other methods on the receiver, the calls of function-typed fields, the
-//! existing `Lock` and `Unlock` calls, and the hazards: places where the body may call back into
-//! the double, which a lock held across them would deadlock.
+//! This module reads every method body, and every function literal that a constructor installs
+//! in a function-typed field. For each it lists the field reads and writes through the receiver,
+//! the calls of methods and of function-typed fields on the receiver, and the existing `Lock` and
+//! `Unlock` calls. It also lists the hazards: places where the body may call back into the
+//! double, which a lock held across them would deadlock.
 
 use tree_sitter::Node;
 
@@ -42,11 +42,11 @@ pub struct LockCall {
 #[derive(Clone, Debug)]
 pub struct Hazard {
     pub offset: usize,
-    /// What happens there, as a clause: "passes `m` to a call".
+    /// The call back as a clause, such as "passes `m` to a call".
     pub description: String,
 }
 
-/// What one body does with the double.
+/// The accesses, calls and hazards of one body.
 #[derive(Clone, Debug, Default)]
 pub struct BodyFacts {
     pub accesses: Vec<Access>,

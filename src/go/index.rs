@@ -43,8 +43,8 @@ impl FieldInfo<'_> {
         self.names.is_empty()
     }
 
-    /// The name a selector uses to reach the field: its declared name, or for an embedded field
-    /// the type's name without package and pointer, such as `Mutex` for `sync.Mutex`.
+    /// Returns the names a selector uses to reach the field: its declared names, or for an
+    /// embedded field the type's name without package and pointer, such as `Mutex`.
     pub fn selector_names(&self) -> Vec<String> {
         if !self.is_embedded() {
             return self.names.clone();
@@ -65,12 +65,12 @@ pub struct StructInfo<'t> {
     pub fields: Vec<FieldInfo<'t>>,
     /// Byte range of the struct's name.
     pub name_range: (usize, usize),
-    /// Another type of this file has the same name, so methods cannot be told apart by name.
+    /// Another type of this file has the same name, so methods cannot be matched to it by name.
     pub name_is_ambiguous: bool,
 }
 
 impl<'t> StructInfo<'t> {
-    /// The field reached by the selector name `name`, if the struct has one.
+    /// Finds the field that the selector name `name` reaches.
     pub fn field(&self, name: &str) -> Option<&FieldInfo<'t>> {
         self.fields
             .iter()

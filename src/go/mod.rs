@@ -1,11 +1,11 @@
 //! The Go front end: parses a file with tree-sitter-go, finds the struct doubles that the Go
 //! rules match and plans their fixes as text edits over the original source.
 //!
-//! It mirrors the Rust front end: `syntax` parses, `index` lists the structs, methods and
-//! imports, `detect` finds what each method does with the fields, `plan` places the locks and
-//! plans the edits, `align` keeps struct fields aligned as gofmt aligns them, and `imports` adds
-//! `"sync"`. tree-sitter's byte ranges are into the original text, so everything outside the
-//! edits stays as it was.
+//! It mirrors the Rust front end. `syntax` parses, `index` lists the structs, methods and
+//! imports, and `detect` finds what each method does with the fields. `plan` places the locks
+//! and plans the edits, `align` keeps struct fields aligned as gofmt aligns them, and `imports`
+//! adds `"sync"`. tree-sitter's byte ranges are into the original text, so everything outside
+//! the edits stays as it was.
 
 pub mod align;
 pub mod detect;
@@ -64,7 +64,7 @@ fn find_doubles(path: &str, ctx: &PlanContext, rules: &RuleSet) -> Result<Vec<Fi
             if !rule.matches_name(&info.name) {
                 continue;
             }
-            // Methods are matched to types by name, so two types of one name cannot be told apart.
+            // Methods are matched to types by name, so two types of one name cannot be separated.
             if info.name_is_ambiguous {
                 log::debug!(
                     "{path}: `{}` skipped: the file declares two types of that name",
@@ -105,8 +105,8 @@ fn is_suppressed(source: &str, info: &StructInfo, rule_id: &str) -> bool {
 }
 
 /// Checks this file's uses of a double that another file of the package fixes. The fix never
-/// needs edits here; it needs review when this file declares methods of the double that touch
-/// its state, builds it with a positional literal, or calls a method that runs without the lock.
+/// edits this file. It needs review when this file declares methods of the double that touch its
+/// state, builds it with a positional literal, or calls a method that runs without the lock.
 fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
     let name = double.struct_name.as_str();
     let mut uses = ForeignUses {

@@ -14,12 +14,11 @@
 //! ```
 //!
 //! A `sync.Mutex` is not re-entrant, so the lock goes only where no path can take it twice, as in
-//! the Rust guard strategy: a method that only delegates to other methods gets none, an
-//! unexported helper called only while the lock is held gets none, and a method that may call
-//! back into the double (through a function field the test sets, a function parameter, or by
-//! passing the receiver on) while it would hold the lock is locked only around the statements
-//! that touch the state, or reported with the call chain when those statements cannot be
-//! separated from the call.
+//! the Rust guard strategy. A method that only delegates to other methods gets none, and neither
+//! does an unexported helper called only while the lock is held. A method may call back into
+//! the double through a function field the test sets, a function parameter, or by passing its
+//! receiver on. Such a method is locked only around the statements that touch the state. When those statements cannot be separated from the call, the finding is
+//! reported with the call chain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,13 +34,13 @@ use crate::fix::{Applicability, Conversion, Finding, Fix};
 use crate::rust::text::{indentation_at, line_content_end, line_ending_at, line_start};
 use crate::SourceError;
 
-/// What planning needs of one file.
+/// The parsed file that planning reads.
 pub struct PlanContext<'a, 't> {
     pub source: &'a str,
     pub index: &'a FileIndex<'t>,
 }
 
-/// Where a method's lock goes.
+/// The place of a method's lock.
 enum Placement {
     /// `Lock` and `defer Unlock` as the first statements, held to the end of the method.
     Whole,
@@ -56,7 +55,7 @@ struct MutexChoice {
     field: String,
     kind: MutexKind,
     embedded: bool,
-    /// The fix adds the field; otherwise the double already has it.
+    /// The fix adds the field. When false, the double already has it.
     added: bool,
 }
 
@@ -70,7 +69,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
     let facts = method_facts(&methods, info, &method_names, source);
     let defaults = default_impls(ctx.index, info, &method_names, source);
 
-    // State is what the double's own code writes; a field that only the test sets before the
+    // State is what the double's own code writes. A field that only the test sets before the
     // goroutines start is configuration.
     let state: BTreeSet<String> = facts
         .iter()
@@ -327,7 +326,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
     Ok(Some(finding))
 }
 
-/// What touching the state means for one double.
+/// The state fields and default implementations that decide which code touches the state.
 struct Analysis<'a> {
     state: &'a BTreeSet<String>,
     defaults: &'a [DefaultImpl],
@@ -358,7 +357,7 @@ impl Analysis<'_> {
     }
 }
 
-/// The finding's message: which fields the methods change without a lock.
+/// Writes the finding's message: which fields the methods change without a lock.
 fn describe(
     info: &StructInfo,
     facts: &[(&MethodInfo, BodyFacts)],
@@ -397,8 +396,7 @@ fn describe(
     )
 }
 
-/// The double's mutex field, or the one the fix adds: an existing `sync.Mutex` or `sync.RWMutex`
-/// field is reused.
+/// Chooses the mutex to lock: an existing `sync.Mutex` or `sync.RWMutex` field, or a new one.
 fn choose_mutex(info: &StructInfo, rule: &Rule) -> MutexChoice {
     if let Some(field) = info.fields.iter().find(|field| field.mutex.is_some()) {
         return MutexChoice {
@@ -420,7 +418,8 @@ fn choose_mutex(info: &StructInfo, rule: &Rule) -> MutexChoice {
     }
 }
 
-/// The rule's field name, or a variant of it when the struct already has a field so named.
+/// Returns the rule's field name, or a variant of it when the struct already has a field so
+/// named.
 fn free_field_name(info: &StructInfo, preferred: &str) -> String {
     let candidates = [preferred.to_string(), format!("state{}", capitalized(preferred))];
     candidates
@@ -464,9 +463,9 @@ fn hand_lock_range(method: &MethodInfo, facts: &BodyFacts, mutex_field: &str) ->
     }
 }
 
-/// For a method that locks by hand after statements that only read the state, such as a check
-/// of an injected error, the index of its `Lock` statement, which can move to the top together
-/// with the `defer Unlock` after it without changing what the method does.
+/// Finds the `Lock` statement of a method that locks by hand after statements that only read
+/// the state, such as a check of an injected error. Moving it to the top, with the
+/// `defer Unlock` after it, locks those reads too and keeps what the method does.
 fn movable_lock(method: &MethodInfo, facts: &BodyFacts, state: &BTreeSet<String>) -> Option<usize> {
     let body = method.body?;
     let statements = block_statements(body);
@@ -497,8 +496,8 @@ fn movable_lock(method: &MethodInfo, facts: &BodyFacts, state: &BTreeSet<String>
     (only_reads && !calls_back).then_some(index)
 }
 
-/// The unexported methods that touch the state but are only ever called, on the receiver, from
-/// methods that hold the lock; they must not lock it again.
+/// Finds the unexported methods that touch the state but are only ever called, on the receiver,
+/// from methods that hold the lock. They must not lock it again.
 fn unlocked_helpers(
     ctx: &PlanContext,
     methods: &[MethodInfo],
@@ -552,9 +551,9 @@ fn selector_calls(ctx: &PlanContext) -> Vec<String> {
         .collect()
 }
 
-/// For every method that takes the lock, directly (`locking`) or through the methods and
-/// default function fields it calls, the next method on the way to the lock; `None` for a
-/// method in `locking` itself.
+/// Maps every method that takes the lock, directly (`locking`) or through the methods and
+/// default function fields it calls, to the next method on the way to the lock. A method in
+/// `locking` maps to `None`.
 fn reaching(
     facts: &[(&MethodInfo, BodyFacts)],
     defaults: &[DefaultImpl],
@@ -720,8 +719,8 @@ fn narrow(
     (!conflict_inside && !returns).then_some((first, last))
 }
 
-/// The methods that write the state, directly, through the default of a function field they
-/// call, or through an unlocked helper; the others may take a read lock.
+/// Finds the methods that write the state, directly, through the default of a function field
+/// they call, or through an unlocked helper. The others may take a read lock.
 fn writing(facts: &[(&MethodInfo, BodyFacts)], analysis: &Analysis, helpers: &BTreeSet<String>) -> BTreeSet<String> {
     let writes_directly = |facts: &BodyFacts| {
         facts
@@ -760,8 +759,8 @@ fn writing(facts: &[(&MethodInfo, BodyFacts)], analysis: &Analysis, helpers: &BT
     }
 }
 
-/// The statements that take and release the lock: `m.mutex.Lock()` and `m.mutex.Unlock()`, or
-/// `m.Lock()` for an embedded mutex, with `RLock` and `RUnlock` for a read.
+/// Writes the statements that take and release the lock: `m.mutex.Lock()` and
+/// `m.mutex.Unlock()`, or `m.Lock()` for an embedded mutex, with `RLock` and `RUnlock` for a read.
 fn lock_calls(receiver: &str, mutex: &MutexChoice, read_only: bool) -> (String, String) {
     let target = if mutex.embedded {
         receiver.to_string()

@@ -2,8 +2,8 @@
 //!
 //! tree-sitter keeps byte ranges into the text it parsed, so every edit is a range of the
 //! original file and everything outside the edits is kept byte for byte. A file with syntax
-//! errors still gets a tree; its broken parts are `ERROR` or missing nodes, and `has_error`
-//! tells whether a node contains one.
+//! errors still gets a tree. Its broken parts are `ERROR` or missing nodes, and `has_error`
+//! returns whether a node contains one.
 
 use tree_sitter::{Node, Parser, Tree};
 
