@@ -238,3 +238,34 @@ fn error_count(root: Node) -> usize {
         .filter(|node| node.is_error() || node.is_missing())
         .count()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::RuleSet;
+    use crate::{fix_source, FixPolicy};
+
+    #[test]
+    fn two_doubles_import_sync_once() {
+        let source = "package two\n\ntype FakeA struct {\n\tn int\n}\n\nfunc (a *FakeA) Inc() { a.n++ }\n\ntype FakeB struct {\n\tm map[string]int\n}\n\nfunc (b *FakeB) Put(k string) { b.m[k]++ }\n";
+        let policy = FixPolicy {
+            include_needs_review: false,
+        };
+        let outcome = fix_source("two_test.go", source, &RuleSet::builtin(), policy).unwrap();
+        assert_eq!(outcome.applied.len(), 2);
+        assert_eq!(outcome.fixed_text.matches("\"sync\"").count(), 1, "{}", outcome.fixed_text);
+        assert_eq!(outcome.fixed_text.matches("mutex sync.Mutex").count(), 2);
+    }
+
+    #[test]
+    fn rust_rules_skip_go_files() {
+        let source = "package a\n\ntype MockMailer struct {\n\tsent []string\n}\n\nfunc (m *MockMailer) Send(to string) {\n\tm.sent = append(m.sent, to)\n}\n";
+        let mut rules = RuleSet::builtin();
+        rules.rules.retain(|rule| rule.language == crate::language::Language::Rust);
+        let policy = FixPolicy {
+            include_needs_review: false,
+        };
+        let outcome = fix_source("mailer_test.go", source, &rules, policy).unwrap();
+        assert!(outcome.findings.is_empty());
+        assert_eq!(outcome.fixed_text, source);
+    }
+}
