@@ -33,8 +33,21 @@ where
         Some(Command::NewRule { ref name, ref dir }) => commands::new_rule::run(name, dir),
         Some(Command::Completions { shell }) => commands::shell::completions(shell),
         Some(Command::Man) => commands::shell::man(),
+        Some(Command::Lsp) => return run_language_server(),
     };
     ExitCode::from(status as u8)
+}
+
+/// Runs `mockfix lsp`. Its exit code follows the Language Server Protocol, not `ExitStatus`: 0
+/// after `shutdown` and `exit`, 1 when the session ended any other way.
+fn run_language_server() -> ExitCode {
+    match crate::lsp::run_stdio() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mockfix: language server stopped: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn init_logging(debug: bool) {

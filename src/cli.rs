@@ -125,6 +125,8 @@ pub enum Command {
     },
     /// Print the man page in roff format
     Man,
+    /// Run the language server on stdin and stdout, for editors
+    Lsp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

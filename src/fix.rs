@@ -77,6 +77,34 @@ pub enum Conversion {
         lock_call: String,
         method_locks: BTreeMap<String, BTreeSet<String>>,
     },
+    /// A `static mut` of this name became a `static` atomic or `Mutex`.
+    StaticMut {
+        form: StaticForm,
+        /// `Ordering` variants of a load, a store and a read-modify-write.
+        orderings: (String, String, String),
+        lock_call: String,
+    },
+    /// These `UnsafeCell` fields became atomics or `Mutex`es and these `RefCell` fields
+    /// `Mutex`es, and the double's `unsafe impl Sync` and `unsafe impl Send` were removed.
+    UnsafeSyncCell {
+        fields: Vec<CellField>,
+        refcell_fields: Vec<String>,
+        orderings: (String, String, String),
+        lock_call: String,
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
+}
+
+/// The new type of a converted `static mut`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaticForm {
+    /// An atomic of this type, such as `AtomicUsize`, for an integer or `bool`.
+    Atomic(String),
+    /// A `Mutex` around the old value.
+    Mutex,
+    /// A `LazyLock<Mutex<T>>` for an `Option<T>` that every use filled on first access with
+    /// `get_or_insert_with`.
+    LazyMutex,
 }
 
 /// A function whose result holds converted `Rc<RefCell<T>>` values, so that locals bound from it

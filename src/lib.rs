@@ -13,7 +13,8 @@
 //! 4. `fix_source` (here): the fixes of one file are checked for overlap, their imports are
 //!    planned, the edits are applied in memory and the result is parsed again, so that a fix
 //!    which would break the syntax is dropped before anything is written.
-//! 5. `render` prints unified diffs; `write` replaces files atomically.
+//! 5. `render` prints unified diffs; `write` replaces files atomically. `lsp` shows the same
+//!    findings and fixes in an editor, as diagnostics and code actions.
 //!
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
@@ -26,6 +27,7 @@ pub mod fix;
 mod follow;
 pub mod go;
 pub mod language;
+pub mod lsp;
 pub mod package;
 pub mod render;
 pub mod run;
@@ -123,6 +125,73 @@ pub fn fix_source_with(
     rules: &RuleSet,
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
+    let planned = plan_fixes(path, source, rules, request)?;
+    let fixed_text = planned.fixed_text(source)?;
+    Ok(FileOutcome {
+        findings: planned.findings,
+        applied: planned.applied,
+        fixed_text,
+        foreign_applied: planned.foreign_applied,
+        foreign_problems: planned.foreign_problems,
+    })
+}
+
+/// The findings of one file and the fixes chosen for it, before the fixes are applied.
+///
+/// Applying them, with the import changes and the second parse, costs a few times more than
+/// finding them, so an editor computes `fixed_text` only when the user asks for a fix. The
+/// default value is the plan of a file without findings.
+#[derive(Debug, Clone)]
+pub struct PlannedFixes {
+    pub findings: Vec<Finding>,
+    /// Indexes into `findings` of the fixes that `fixed_text` applies.
+    pub applied: Vec<usize>,
+    /// Doubles of other files whose uses `fixed_text` rewrites.
+    pub foreign_applied: Vec<String>,
+    /// Doubles of other files whose uses in this file cannot follow their fix, and why.
+    pub foreign_problems: Vec<ExternalReview>,
+    /// The edits of the `applied` fixes and of the uses of the `foreign_applied` doubles,
+    /// checked for overlap, without import changes.
+    body_edits: Vec<edit::TextEdit>,
+    /// The edition the file was parsed with, which the fixed text is parsed with too.
+    edition: Edition,
+    /// The language of the file, whose front end applies the edits.
+    language: Language,
+}
+
+impl Default for PlannedFixes {
+    fn default() -> PlannedFixes {
+        PlannedFixes {
+            findings: Vec::new(),
+            applied: Vec::new(),
+            foreign_applied: Vec::new(),
+            foreign_problems: Vec::new(),
+            body_edits: Vec::new(),
+            edition: Edition::DEFAULT,
+            language: Language::Rust,
+        }
+    }
+}
+
+impl PlannedFixes {
+    /// Applies the chosen fixes to `source`, the text they were planned on, and returns the
+    /// result: `source` itself when nothing applies.
+    pub fn fixed_text(&self, source: &str) -> Result<String, SourceError> {
+        if self.body_edits.is_empty() {
+            return Ok(source.to_string());
+        }
+        language::finish(self.language, source, &self.body_edits, self.edition)
+    }
+}
+
+/// Finds the doubles in one Rust or Go file and chooses the fixes that `request` allows, the
+/// first half of `fix_source_with`. The language comes from the extension of `path`.
+pub fn plan_fixes(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    request: &FixRequest,
+) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
     let language = Language::of_path(path).unwrap_or(Language::Rust);
     let (mut findings, foreign_uses) =
@@ -196,16 +265,13 @@ pub fn fix_source_with(
         }
     }
 
-    let fixed_text = if body_edits.is_empty() {
-        source.to_string()
-    } else {
-        language::finish(language, source, &body_edits, request.edition)?
-    };
-    Ok(FileOutcome {
+    Ok(PlannedFixes {
         findings,
         applied,
-        fixed_text,
         foreign_applied,
         foreign_problems,
+        body_edits,
+        edition: request.edition,
+        language,
     })
 }

@@ -183,3 +183,91 @@ fn publishes_from_threads() {
         String::from_utf8_lossy(&after.stderr)
     );
 }
+
+#[test]
+fn static_mut_in_shared_test_module_follows() {
+    let folder = tempfile::tempdir().unwrap();
+    let crate_dir = folder.path().join("uploads");
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    std::fs::create_dir_all(crate_dir.join("tests/common")).unwrap();
+    std::fs::write(
+        crate_dir.join("Cargo.toml"),
+        "[package]\nname = \"uploads\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        crate_dir.join("src/lib.rs"),
+        "pub fn size(data: &[u8]) -> usize { data.len() }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        crate_dir.join("tests/common/mod.rs"),
+        "/// Uploads seen by the fake store, shared by every test of the binary.
+pub static mut UPLOADS: usize = 0;
+pub static mut NAMES: Vec<String> = Vec::new();
+
+pub fn fake_store(name: &str) {
+    unsafe {
+        UPLOADS += 1;
+        NAMES.push(name.to_string());
+    }
+}
+",
+    )
+    .unwrap();
+    std::fs::write(
+        crate_dir.join("tests/upload.rs"),
+        "mod common;
+
+#[test]
+fn uploads_from_threads() {
+    std::thread::scope(|scope| {
+        for worker in 0..4 {
+            scope.spawn(move || {
+                for i in 0..100 {
+                    common::fake_store(&format!(\"{worker}-{i}\"));
+                }
+            });
+        }
+    });
+    assert_eq!(unsafe { common::UPLOADS }, 400);
+    assert_eq!(unsafe { common::NAMES.len() }, 400);
+    assert_eq!(uploads::size(b\"abc\"), 3);
+}
+",
+    )
+    .unwrap();
+    let target_dir = folder.path().join("target");
+
+    let before = cargo_test(&crate_dir, &target_dir);
+    assert!(!before.status.success(), "the unfixed crate passed its tests");
+    assert!(
+        String::from_utf8_lossy(&before.stderr).contains("reference to mutable static"),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+
+    let apply = Command::new(env!("CARGO_BIN_EXE_mockfix"))
+        .args(["--apply", "--allow-no-vcs", "tests/common"])
+        .current_dir(&crate_dir)
+        .output()
+        .unwrap();
+    let messages = String::from_utf8_lossy(&apply.stderr);
+    assert_eq!(apply.status.code(), Some(0), "stderr: {messages}");
+    let test_file = std::fs::read_to_string(crate_dir.join("tests/upload.rs")).unwrap();
+    assert!(
+        test_file.contains("assert_eq!(common::UPLOADS.load(Ordering::SeqCst), 400);"),
+        "{test_file}"
+    );
+    assert!(
+        test_file.contains("assert_eq!(common::NAMES.lock().unwrap().len(), 400);"),
+        "{test_file}"
+    );
+
+    let after = cargo_test(&crate_dir, &target_dir);
+    assert!(
+        after.status.success(),
+        "the fixed crate fails: {}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}

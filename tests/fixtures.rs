@@ -81,6 +81,11 @@ fixture_tests! {
     atomic_private_helper: "split-atomic-update-in-double" / "private_helper" fixes ["FakeLedger"];
     atomic_mut_self_method: "split-atomic-update-in-double" / "mut_self_method" fixes ["StubIdSource"];
     atomic_struct_literals: "split-atomic-update-in-double" / "struct_literals" fixes ["FakeClock"];
+    static_counter_and_log: "static-mut-in-tests" / "counter_and_log" fixes ["BATCH_SCALE", "SENT", "SEND_CALLS"];
+    static_lazy_map: "static-mut-in-tests" / "lazy_map" fixes ["GENERATION", "SEEN"];
+    static_other_module: "static-mut-in-tests" / "other_module" fixes ["FAILURES", "LAST_ERROR"];
+    unsafe_sync_counter: "unsafe-sync-over-cell" / "unsafe_cell_counter" fixes ["HitCounter"];
+    unsafe_sync_refcell_log: "unsafe-sync-over-cell" / "refcell_log" fixes ["RecordingSink"];
 }
 
 fn fixtures_dir() -> PathBuf {

@@ -443,3 +443,256 @@ impl Holder { pub fn lines_handle(&self) -> &RefCell<Vec<String>> { unimplemente
     let reason = fix.review_reason.as_deref().unwrap_or_default();
     assert!(reason.contains("at line 5 may be on an `Rc<RefCell<T>>`"), "{reason}");
 }
+
+/// Runs the built-in rules on `source` as the file `path` and returns the outcome, applying
+/// fixes that need review when `include_needs_review` is set.
+fn outcome_at(path: &str, source: &str, include_needs_review: bool) -> mockfix::FileOutcome {
+    fix_source(path, source, &RuleSet::builtin(), FixPolicy { include_needs_review }).unwrap()
+}
+
+fn review_reason_for(outcome: &mockfix::FileOutcome, name: &str) -> String {
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|finding| finding.struct_name == name)
+        .unwrap_or_else(|| panic!("no finding on `{name}`: {:?}", outcome.findings));
+    let fix = finding
+        .fix
+        .as_ref()
+        .unwrap_or_else(|| panic!("`{name}` got no fix: {:?}", finding.unfixable_reason));
+    assert_eq!(fix.applicability, mockfix::fix::Applicability::NeedsReview);
+    fix.review_reason.clone().unwrap_or_default()
+}
+
+#[test]
+fn unsafe_sync_over_box_dyn_any_is_reported() {
+    let source = "use std::any::Any;
+use std::cell::UnsafeCell;
+pub struct FakeRegistry {
+    hits: UnsafeCell<u64>,
+    payload: Box<dyn Any>,
+}
+unsafe impl Sync for FakeRegistry {}
+impl FakeRegistry {
+    pub fn hit(&self) {
+        unsafe { *self.hits.get() += 1 };
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.fixed_text, source, "a fix that needs review was applied");
+    let reason = review_reason_for(&outcome, "FakeRegistry");
+    assert!(
+        reason.contains("`payload` (Box<dyn Any>) is not known to be `Send` and `Sync`"),
+        "{reason}"
+    );
+
+    let reviewed = outcome_at("src/lib.rs", source, true);
+    assert!(
+        reviewed.fixed_text.contains("unsafe impl Sync for FakeRegistry {}"),
+        "the impl was removed although `payload` still needs it: {}",
+        reviewed.fixed_text
+    );
+    assert!(
+        reviewed.fixed_text.contains("hits: AtomicU64,"),
+        "{}",
+        reviewed.fixed_text
+    );
+}
+
+#[test]
+fn unsafe_cell_pointer_kept_needs_review() {
+    let source = "use std::cell::UnsafeCell;
+pub struct FakeBuffer { bytes: UnsafeCell<Vec<u8>> }
+unsafe impl Sync for FakeBuffer {}
+impl FakeBuffer {
+    pub fn raw(&self) -> *mut Vec<u8> {
+        self.bytes.get()
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let reason = review_reason_for(&outcome, "FakeBuffer");
+    assert!(
+        reason.contains("`.bytes.get()` at line 6 keeps or passes on the raw pointer"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn static_mut_outside_tests_is_left_alone() {
+    let source = "static mut CALLS: usize = 0;
+pub fn call() {
+    unsafe { CALLS += 1 };
+}
+";
+    assert!(findings_on(source).is_empty());
+}
+
+#[test]
+fn static_mut_in_tests_folder_is_matched() {
+    let source = "static mut CALLS: usize = 0;
+pub fn call() {
+    unsafe { CALLS += 1 };
+}
+";
+    let outcome = outcome_at("tests/support/mod.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("    CALLS.fetch_add(1, Ordering::SeqCst);\n"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn static_mut_taken_by_address_needs_review() {
+    let source = "static mut CALLS: usize = 0;
+#[test]
+fn counts() {
+    let first = unsafe { &raw const CALLS };
+    let second = unsafe { std::ptr::addr_of!(CALLS) };
+    assert_eq!(first, second);
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.fixed_text, source);
+    let reason = review_reason_for(&outcome, "CALLS");
+    assert!(reason.contains("`CALLS` at line 4 is taken by raw address"), "{reason}");
+    assert!(
+        reason.contains("`CALLS` at line 5 is taken by address with `addr_of!`"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn static_mut_locked_twice_in_statement_is_reported() {
+    let source = "static mut LOG: Vec<String> = Vec::new();
+#[test]
+fn logs() {
+    unsafe { LOG.push(LOG.len().to_string()) };
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, true);
+    assert_eq!(outcome.fixed_text, source);
+    let reason = outcome.findings[0].unfixable_reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("`LOG` would be locked at line 4 while the lock taken at line 4 is still held"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn static_mut_assignment_reading_itself_locks_once() {
+    let source = "static mut LOG: Vec<String> = Vec::new();
+#[test]
+fn logs() {
+    unsafe {
+        LOG = LOG.iter().rev().cloned().collect();
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("{ let mut guard = LOG.lock().unwrap(); *guard = guard.iter().rev().cloned().collect(); };"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn static_mut_read_then_write_needs_review() {
+    let source = "static mut CALLS: u32 = 0;
+#[test]
+fn counts() {
+    let seen = unsafe { CALLS };
+    unsafe { CALLS = seen + 1 };
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let reason = review_reason_for(&outcome, "CALLS");
+    assert!(
+        reason.contains("`CALLS` is read at line 4 and written at line 5"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn unsafe_block_with_raw_pointer_keeps_unsafe() {
+    let source = "static mut CALLS: u32 = 0;
+#[test]
+fn counts() {
+    let mut value = 0;
+    let pointer = &mut value as *mut i32;
+    unsafe {
+        CALLS += 1;
+        *pointer = 3;
+    }
+    assert_eq!(value, 3);
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("    unsafe {\n        CALLS.fetch_add(1, Ordering::SeqCst);\n        *pointer = 3;"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn unsafe_sync_mock_fixed_once() {
+    let source = "use std::cell::RefCell;
+pub struct MockMailer { sent: RefCell<Vec<String>> }
+unsafe impl Sync for MockMailer {}
+impl MockMailer {
+    pub fn send(&self, to: &str) {
+        self.sent.borrow_mut().push(to.to_string());
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let rules: Vec<&str> = outcome
+        .findings
+        .iter()
+        .map(|finding| finding.rule_id.as_str())
+        .collect();
+    assert_eq!(rules, ["unsafe-sync-over-cell"]);
+    assert_eq!(outcome.applied.len(), 1);
+    assert!(!outcome.fixed_text.contains("unsafe impl"), "{}", outcome.fixed_text);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("self.sent.lock().unwrap().push(to.to_string());"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn unsafe_sync_primitive_outside_tests_is_left_alone() {
+    let source = "use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+pub struct SpinLock<T> { locked: AtomicBool, value: UnsafeCell<T> }
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+impl<T> SpinLock<T> {
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        while self.locked.swap(true, Ordering::Acquire) {}
+        let result = f(unsafe { &mut *self.value.get() });
+        self.locked.store(false, Ordering::Release);
+        result
+    }
+}
+";
+    assert!(
+        findings_on(source).is_empty(),
+        "a lock built on UnsafeCell outside tests was flagged"
+    );
+}

@@ -21,6 +21,12 @@ pub enum StateKind {
     Cell,
     /// An `Rc<T>` field, usually `Rc<RefCell<T>>`: becomes `Arc<T>` and `Arc<Mutex<T>>`.
     Rc,
+    /// A `static mut` item used by tests: integers and `bool` become atomics, other types a
+    /// `Mutex`. It is not a struct, so `[structs] names` filters the statics by their own name.
+    StaticMut,
+    /// An `UnsafeCell<T>` or `RefCell<T>` field of a struct that declares `unsafe impl Sync` or
+    /// `unsafe impl Send`: becomes a `Mutex<T>` or an atomic, and the `unsafe impl`s go.
+    UnsafeSyncCell,
     /// Go: fields that pointer-receiver methods write (`append`, map assignment or `delete`,
     /// `++`, `+=`, plain assignment) and read, with no lock held.
     MutableFields,
@@ -32,6 +38,8 @@ impl StateKind {
         ("Cell", StateKind::Cell),
         ("Rc", StateKind::Rc),
         ("atomic-two-step", StateKind::AtomicTwoStep),
+        ("static-mut", StateKind::StaticMut),
+        ("unsafe-sync-cell", StateKind::UnsafeSyncCell),
         ("mutable-fields", StateKind::MutableFields),
     ];
 
@@ -50,6 +58,8 @@ impl StateKind {
             StateKind::Cell => &["Cell"],
             StateKind::Rc => &["Rc"],
             StateKind::AtomicTwoStep => &["Atomic"],
+            StateKind::StaticMut => &["static mut"],
+            StateKind::UnsafeSyncCell => &["unsafe impl"],
             // Every Go method is declared with `func`.
             StateKind::MutableFields => &["func"],
         }
@@ -58,7 +68,12 @@ impl StateKind {
     /// The language whose files hold state of this kind.
     pub fn language(self) -> Language {
         match self {
-            StateKind::RefCell | StateKind::Cell | StateKind::Rc | StateKind::AtomicTwoStep => Language::Rust,
+            StateKind::RefCell
+            | StateKind::Cell
+            | StateKind::Rc
+            | StateKind::AtomicTwoStep
+            | StateKind::StaticMut
+            | StateKind::UnsafeSyncCell => Language::Rust,
             StateKind::MutableFields => Language::Go,
         }
     }
@@ -66,8 +81,9 @@ impl StateKind {
     /// The strategy that can fix this kind of state.
     pub fn strategy(self) -> Strategy {
         match self {
-            StateKind::RefCell | StateKind::Cell | StateKind::Rc => Strategy::Wrap,
+            StateKind::RefCell | StateKind::Cell | StateKind::Rc | StateKind::UnsafeSyncCell => Strategy::Wrap,
             StateKind::AtomicTwoStep | StateKind::MutableFields => Strategy::Guard,
+            StateKind::StaticMut => Strategy::Static,
         }
     }
 }
@@ -79,15 +95,23 @@ pub enum Strategy {
     Wrap,
     /// Add a `Mutex<()>` field and lock it at the start of each method that touches the state.
     Guard,
+    /// Turn a `static mut` into a `static` atomic or `Mutex`, and its uses into atomic operations
+    /// or locks.
+    Static,
 }
 
 impl Strategy {
-    pub const NAMES: &'static [(&'static str, Strategy)] = &[("wrap", Strategy::Wrap), ("guard", Strategy::Guard)];
+    pub const NAMES: &'static [(&'static str, Strategy)] = &[
+        ("wrap", Strategy::Wrap),
+        ("guard", Strategy::Guard),
+        ("static", Strategy::Static),
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Strategy::Wrap => "wrap",
             Strategy::Guard => "guard",
+            Strategy::Static => "static",
         }
     }
 }
@@ -270,6 +294,10 @@ impl Rule {
             .flat_map(|kind| kind.trigger_words())
             .map(|word| word.to_string())
             .collect();
+        // A `static-mut` rule with no name globs matches statics of any name.
+        if self.name_patterns.is_empty() && !self.any_name_with_unsafe_sync {
+            return (state, None);
+        }
         let mut names = Vec::new();
         for pattern in &self.name_patterns {
             let literal = pattern
@@ -298,6 +326,12 @@ impl Rule {
             None => true,
             Some(packages) => path.ends_with("_test.go") || packages.is_match(package),
         }
+    }
+
+    /// Whether the rule looks at the `static mut` named `name`: every static when `names` is
+    /// empty, otherwise those whose name matches a glob.
+    pub fn matches_static(&self, name: &str) -> bool {
+        self.name_patterns.is_empty() || self.names.is_match(name)
     }
 
     /// Whether the rule looks at the file at `path`, written with `/` separators.
@@ -353,13 +387,6 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
         Some(compile_globs(&raw.structs.paths, "structs.paths", true, &error_at)?)
     };
     let exclude_paths = compile_globs(&raw.structs.exclude_paths, "structs.exclude_paths", true, &error_at)?;
-    if raw.structs.names.is_empty() && !raw.structs.any_name_with_unsafe_sync {
-        return Err(error_at(
-            None,
-            "key `structs.names` is empty and `structs.any_name_with_unsafe_sync` is false, so the rule matches nothing: add a name glob such as \"Mock*\"".to_string(),
-        ));
-    }
-
     let strategy = parse_choice(&raw.fix.strategy, "fix.strategy", Strategy::NAMES, &error_at)?;
     if raw.state.kinds.is_empty() {
         return Err(error_at(
@@ -393,6 +420,15 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
             ));
         }
         state_kinds.push(parsed);
+    }
+    // A `static mut` is matched by where it is used, so its rule needs no name glob: an empty
+    // `names` matches every static.
+    let only_statics = state_kinds.iter().all(|kind| *kind == StateKind::StaticMut);
+    if raw.structs.names.is_empty() && !raw.structs.any_name_with_unsafe_sync && !only_statics {
+        return Err(error_at(
+            None,
+            "key `structs.names` is empty and `structs.any_name_with_unsafe_sync` is false, so the rule matches nothing: add a name glob such as \"Mock*\"".to_string(),
+        ));
     }
 
     let guard_field = parse_identifier(raw.fix.guard_field.as_ref(), "fix.guard_field", "mutex", &error_at)?;
@@ -652,10 +688,48 @@ strategy = "wrap"
         let err = compile(&VALID.replace("\"RefCell\"", "\"Refcell\"")).unwrap_err();
         assert!(
             err.message
-                .contains("expected one of \"RefCell\", \"Cell\", \"Rc\", \"atomic-two-step\", \"mutable-fields\""),
+                .contains("expected one of \"RefCell\", \"Cell\", \"Rc\", \"atomic-two-step\", \"static-mut\""),
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn static_mut_rule_needs_no_names() {
+        let text = VALID
+            .replace("names = [\"Mock*\"]", "names = []")
+            .replace("\"RefCell\"", "\"static-mut\"")
+            .replace("\"wrap\"", "\"static\"");
+        let rule = compile(&text).unwrap();
+        assert_eq!(rule.strategy, Strategy::Static);
+        assert!(rule.matches_static("CALLS"));
+    }
+
+    #[test]
+    fn static_mut_names_filter_statics() {
+        let text = VALID
+            .replace("names = [\"Mock*\"]", "names = [\"TEST_*\"]")
+            .replace("\"RefCell\"", "\"static-mut\"")
+            .replace("\"wrap\"", "\"static\"");
+        let rule = compile(&text).unwrap();
+        assert!(rule.matches_static("TEST_CALLS"));
+        assert!(!rule.matches_static("CALLS"));
+    }
+
+    #[test]
+    fn static_mut_with_wrap_is_rejected() {
+        let err = compile(&VALID.replace("\"RefCell\"", "\"static-mut\"")).unwrap_err();
+        assert!(
+            err.message.contains("needs `fix.strategy = \"static\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn empty_names_rejected_for_struct_kinds() {
+        let err = compile(&VALID.replace("names = [\"Mock*\"]", "names = []")).unwrap_err();
+        assert!(err.message.contains("matches nothing"), "{}", err.message);
     }
 
     #[test]

@@ -39,6 +39,14 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
         "split-atomic-update-in-double",
         include_str!("../../rules/split-atomic-update-in-double.toml"),
     ),
+    (
+        "static-mut-in-tests",
+        include_str!("../../rules/static-mut-in-tests.toml"),
+    ),
+    (
+        "unsafe-sync-over-cell",
+        include_str!("../../rules/unsafe-sync-over-cell.toml"),
+    ),
 ];
 
 /// An invalid rule file or a rule path that cannot be read.
@@ -83,6 +91,19 @@ impl RuleSet {
     /// Builds the rule set of a run: the built-ins unless `no_default_rules`, then each rule file
     /// or folder of `.toml` files in `paths`. A user rule with the id of an earlier rule replaces it.
     pub fn load(paths: &[PathBuf], no_default_rules: bool) -> Result<RuleSet, Vec<RuleError>> {
+        let (set, errors) = RuleSet::load_valid(paths, no_default_rules);
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Like `load`, but keeps the rules that compile and returns the errors of the others.
+    ///
+    /// A command-line run reports invalid rule files and checks nothing. The language server keeps
+    /// checking with the valid rules and shows the errors in the editor until they are fixed.
+    pub fn load_valid(paths: &[PathBuf], no_default_rules: bool) -> (RuleSet, Vec<RuleError>) {
         let mut set = if no_default_rules {
             RuleSet::default()
         } else {
@@ -103,11 +124,7 @@ impl RuleSet {
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(set)
-        } else {
-            Err(errors)
-        }
+        (set, errors)
     }
 
     fn insert(&mut self, rule: Rule) {
@@ -193,6 +210,23 @@ mod tests {
     fn builtin_rules_compile() {
         let set = RuleSet::builtin();
         assert_eq!(set.rules.len(), BUILTIN_RULES.len());
+    }
+
+    #[test]
+    fn load_valid_keeps_valid_rules_beside_invalid_ones() {
+        let folder = tempfile::tempdir().unwrap();
+        let valid = BUILTIN_RULES[0].1.replace("\"Mock*\"", "\"*Recorder\"");
+        std::fs::write(folder.path().join("recorder-in-tests.toml"), valid).unwrap();
+        std::fs::write(folder.path().join("broken-rule.toml"), "summary = 1\n").unwrap();
+
+        let (set, errors) = RuleSet::load_valid(&[folder.path().to_path_buf()], false);
+
+        let ids: Vec<&str> = set.rules.iter().map(|rule| rule.id.as_str()).collect();
+        assert!(ids.contains(&"recorder-in-tests"), "{ids:?}");
+        assert_eq!(set.rules.len(), BUILTIN_RULES.len() + 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].file.ends_with("broken-rule.toml"), "{}", errors[0]);
+        assert!(RuleSet::load(&[folder.path().to_path_buf()], false).is_err());
     }
 
     #[test]

@@ -157,6 +157,17 @@ impl ProjectSettings {
     /// work tree; `--config` replaces it. Package metadata comes from the package that contains
     /// `current_dir`, and workspace metadata from the workspace root.
     pub fn discover(current_dir: &Path, cli: &CommandLineSettings) -> Result<ProjectSettings, Vec<RuleError>> {
+        let (settings, errors) = ProjectSettings::discover_valid(current_dir, cli);
+        if errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Like `discover`, but leaves out the configuration files that are invalid and returns
+    /// their errors beside the settings, for the language server, which cannot stop.
+    pub fn discover_valid(current_dir: &Path, cli: &CommandLineSettings) -> (ProjectSettings, Vec<RuleError>) {
         let current_dir = workspace::absolute(current_dir);
         let root = workspace::project_root(&current_dir);
         let mut layers = vec![command_line_layer(cli)];
@@ -199,14 +210,12 @@ impl ProjectSettings {
             }
         }
 
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(ProjectSettings {
+        let settings = ProjectSettings {
             root,
             no_default_rules: cli.no_default_rules,
             layers,
-        })
+        };
+        (settings, errors)
     }
 
     /// Returns the first layer that sets a key, with the key's value.
@@ -218,11 +227,35 @@ impl ProjectSettings {
 
     /// Loads the rules, then applies `select`, `ignore` and the per-rule fix overrides.
     pub fn rule_set(&self) -> Result<RuleSet, SettingsError> {
-        let rule_paths = self
-            .effective(|layer| layer.rules.as_ref())
+        let (set, rule_errors, config_errors) = self.build_rule_set();
+        if !rule_errors.is_empty() {
+            return Err(SettingsError::Rules(rule_errors));
+        }
+        if !config_errors.is_empty() {
+            return Err(SettingsError::Config(config_errors));
+        }
+        Ok(set)
+    }
+
+    /// Like `rule_set`, but keeps the valid rules and settings and returns the errors of the
+    /// others, for the language server, which cannot stop.
+    pub fn rule_set_valid(&self) -> (RuleSet, Vec<RuleError>) {
+        let (set, mut errors, config_errors) = self.build_rule_set();
+        errors.extend(config_errors);
+        (set, errors)
+    }
+
+    /// The rule paths in effect: the configured rule files and folders.
+    pub fn rule_paths(&self) -> Vec<PathBuf> {
+        self.effective(|layer| layer.rules.as_ref())
             .map(|(paths, _)| paths.value.clone())
-            .unwrap_or_default();
-        let mut set = RuleSet::load(&rule_paths, self.no_default_rules).map_err(SettingsError::Rules)?;
+            .unwrap_or_default()
+    }
+
+    /// Builds the rule set from the valid rule files and settings, and returns it with the
+    /// errors of the invalid rule files and of the invalid settings.
+    fn build_rule_set(&self) -> (RuleSet, Vec<RuleError>, Vec<RuleError>) {
+        let (mut set, rule_errors) = RuleSet::load_valid(&self.rule_paths(), self.no_default_rules);
         let mut errors = Vec::new();
 
         if let Some((select, layer)) = self.effective(|layer| layer.select.as_ref()) {
@@ -281,11 +314,7 @@ impl ProjectSettings {
             }
         }
 
-        if errors.is_empty() {
-            Ok(set)
-        } else {
-            Err(SettingsError::Config(errors))
-        }
+        (set, rule_errors, errors)
     }
 
     /// Compiles the effective `exclude` globs, which match paths relative to `root`.

@@ -84,7 +84,12 @@ fn find_doubles(path: &str, ctx: &PlanContext, rules: &RuleSet) -> Result<Vec<Fi
                 let planned = match kind {
                     StateKind::MutableFields => plan::plan(ctx, rule, info)?,
                     // Rust state, which a Go rule never lists.
-                    StateKind::RefCell | StateKind::Cell | StateKind::Rc | StateKind::AtomicTwoStep => None,
+                    StateKind::RefCell
+                    | StateKind::Cell
+                    | StateKind::Rc
+                    | StateKind::AtomicTwoStep
+                    | StateKind::StaticMut
+                    | StateKind::UnsafeSyncCell => None,
                 };
                 findings.extend(planned);
             }
@@ -252,7 +257,12 @@ mod tests {
         };
         let outcome = fix_source("two_test.go", source, &RuleSet::builtin(), policy).unwrap();
         assert_eq!(outcome.applied.len(), 2);
-        assert_eq!(outcome.fixed_text.matches("\"sync\"").count(), 1, "{}", outcome.fixed_text);
+        assert_eq!(
+            outcome.fixed_text.matches("\"sync\"").count(),
+            1,
+            "{}",
+            outcome.fixed_text
+        );
         assert_eq!(outcome.fixed_text.matches("mutex sync.Mutex").count(), 2);
     }
 
@@ -260,7 +270,9 @@ mod tests {
     fn rust_rules_skip_go_files() {
         let source = "package a\n\ntype MockMailer struct {\n\tsent []string\n}\n\nfunc (m *MockMailer) Send(to string) {\n\tm.sent = append(m.sent, to)\n}\n";
         let mut rules = RuleSet::builtin();
-        rules.rules.retain(|rule| rule.language == crate::language::Language::Rust);
+        rules
+            .rules
+            .retain(|rule| rule.language == crate::language::Language::Rust);
         let policy = FixPolicy {
             include_needs_review: false,
         };

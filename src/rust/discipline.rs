@@ -24,6 +24,9 @@ pub struct LockSite {
     pub token: SyntaxToken,
     /// The value whose field is locked, when it is a plain name such as `self` or `mock`.
     pub receiver: Option<String>,
+    /// The fixed code binds the guard itself with `let`, so the lock is held to the end of the
+    /// block, which the original code at `token` does not show.
+    pub held_to_block_end: bool,
 }
 
 /// For each method in `methods`, the fields it locks directly or through methods it calls on
@@ -85,7 +88,11 @@ pub fn find_lock_hazard(
 ) -> Option<String> {
     let mut nested_orders: Vec<(String, String, usize)> = Vec::new();
     for site in sites {
-        let (start, end) = lock_span(&site.token);
+        let (start, end) = if site.held_to_block_end {
+            let_scope(&site.token)
+        } else {
+            lock_span(&site.token)
+        };
         let inside = |offset: usize| start <= offset && offset < end;
         let line = line_of(source, site.offset);
 
@@ -246,6 +253,19 @@ fn lock_span(token: &SyntaxToken) -> (usize, usize) {
         previous = Some(node);
     }
     (0, usize::MAX)
+}
+
+/// From the `let` statement that contains `token` to the end of its block.
+fn let_scope(token: &SyntaxToken) -> (usize, usize) {
+    let Some(statement) = token
+        .parent_ancestors()
+        .find(|node| node.kind() == SyntaxKind::LET_STMT)
+    else {
+        return lock_span(token);
+    };
+    let (start, end) = node_range(&statement);
+    let block_end = statement.parent().map_or(end, |block| node_range(&block).1);
+    (start, block_end)
 }
 
 /// Whether `child` is the condition of an `if` or `while` without `let`, which drops its

@@ -14,6 +14,8 @@ pub enum FieldKind {
     Cell,
     /// `Rc<T>`, usually `Rc<RefCell<T>>` shared with the test: neither `Send` nor `Sync`.
     Rc,
+    /// `UnsafeCell<T>`: not `Sync`; a struct shares one only behind `unsafe impl Sync`.
+    UnsafeCell,
     Atomic,
     /// `Mutex<()>`: a guard field, possibly added by an earlier run.
     UnitMutex,
@@ -254,6 +256,7 @@ fn field_kind(ty: &ast::Type) -> FieldKind {
     match last.as_str() {
         "RefCell" if std_or_core(&["cell"]) => FieldKind::RefCell,
         "Cell" if std_or_core(&["cell"]) => FieldKind::Cell,
+        "UnsafeCell" if std_or_core(&["cell"]) => FieldKind::UnsafeCell,
         "Rc" if std_or_core(&["rc"]) => FieldKind::Rc,
         name if name.starts_with("Atomic") && name.len() > "Atomic".len() && std_or_core(&["sync", "atomic"]) => {
             FieldKind::Atomic

@@ -11,6 +11,8 @@ pub mod index;
 pub mod strategies;
 pub mod suppression;
 pub mod text;
+pub mod token_trees;
+pub mod unsafe_blocks;
 pub mod uses;
 
 use ra_ap_syntax::ast::HasAttrs;
@@ -23,7 +25,9 @@ use crate::language::Language;
 use crate::workspace::Edition;
 use crate::SourceError;
 use index::FileIndex;
+use strategies::static_mut::{is_test_path, test_code_ranges, within};
 use strategies::PlanContext;
+use text::node_range;
 
 /// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
 pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
@@ -112,6 +116,31 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
             let plan = strategies::cell::plan_foreign(ctx, name, fields, orderings, lock_call, method_locks);
             (plan.edits, plan.problems)
         }
+        Conversion::StaticMut {
+            form,
+            orderings,
+            lock_call,
+        } => {
+            let plan = strategies::static_mut::plan_foreign(ctx, name, form, orderings, lock_call);
+            (plan.edits, plan.problems)
+        }
+        Conversion::UnsafeSyncCell {
+            fields,
+            refcell_fields,
+            orderings,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::unsafe_sync::plan_foreign(
+                ctx,
+                name,
+                (fields, refcell_fields),
+                orderings,
+                lock_call,
+                method_locks,
+            );
+            (plan.edits, plan.problems)
+        }
     };
     ForeignUses {
         struct_name: double.struct_name.clone(),
@@ -123,17 +152,28 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
 fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSet) -> Vec<Finding> {
     let (source, index) = (ctx.source, ctx.index);
     let mut findings = Vec::new();
+    let no_std = file
+        .attrs()
+        .any(|attr| attr.as_simple_atom().is_some_and(|name| name == "no_std"));
     for rule in rules.enabled().filter(|rule| rule.language == Language::Rust) {
         if !rule.matches_path(path) {
             log::debug!("{path}: rule `{}` does not apply to this path", rule.id);
             continue;
         }
-        let no_std = file
-            .attrs()
-            .any(|attr| attr.as_simple_atom().is_some_and(|name| name == "no_std"));
+        // A `static mut` is not a struct: the strategy finds the file's statics itself.
+        if rule.state_kinds.contains(&StateKind::StaticMut) {
+            for finding in strategies::static_mut::plan_file(ctx, rule, path) {
+                findings.push(without_fix_under_no_std(finding, no_std));
+            }
+        }
+        let test_code = test_code_ranges(file.syntax());
         for info in &index.structs {
-            // A double is matched by its name, or by `unsafe impl Sync` alone when the rule says so.
-            let by_unsafe_sync = rule.any_name_with_unsafe_sync && !info.unsafe_impls.is_empty();
+            // A double is matched by its name, or, in test code, by `unsafe impl Sync` alone when
+            // the rule says so. Outside tests, `unsafe impl Sync` over a cell is how locks, channels
+            // and once-cells are built, with their own synchronization that a syntax check cannot see.
+            let by_unsafe_sync = rule.any_name_with_unsafe_sync
+                && !info.unsafe_impls.is_empty()
+                && (is_test_path(path) || within(&test_code, node_range(info.node.syntax())));
             if !rule.matches_name(&info.name) && !by_unsafe_sync {
                 continue;
             }
@@ -166,23 +206,62 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                     StateKind::Cell => strategies::cell::plan(ctx, rule, info),
                     StateKind::Rc => strategies::rc::plan(ctx, rule, info),
                     StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
-                    // Go state, which a rule of another language never lists.
-                    StateKind::MutableFields => None,
+                    StateKind::UnsafeSyncCell => strategies::unsafe_sync::plan(ctx, rule, info),
+                    // Statics are planned per file, and Go state is never in a Rust rule.
+                    StateKind::StaticMut | StateKind::MutableFields => None,
                 })
                 .collect();
-            for mut finding in planned {
-                // A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
-                if no_std && finding.fix.is_some() {
-                    finding.fix = None;
-                    finding.unfixable_reason =
-                        Some("the file is a `#![no_std]` crate root, which has no `std::sync::Mutex`".to_string());
-                }
-                findings.push(finding);
+            for finding in planned {
+                findings.push(without_fix_under_no_std(finding, no_std));
             }
         }
     }
     findings.sort_by_key(|finding| finding.name_range.0);
+    drop_superseded(&mut findings, rules);
     findings
+}
+
+/// A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
+fn without_fix_under_no_std(mut finding: Finding, no_std: bool) -> Finding {
+    if no_std && finding.fix.is_some() {
+        finding.fix = None;
+        finding.unfixable_reason =
+            Some("the file is a `#![no_std]` crate root, which has no `std::sync::Mutex`".to_string());
+    }
+    finding
+}
+
+/// Drops a `RefCell` finding on a struct that an `unsafe-sync-cell` rule also fixes: that fix
+/// converts the same fields and also removes the `unsafe impl`s, and the two would overlap.
+fn drop_superseded(findings: &mut Vec<Finding>, rules: &RuleSet) {
+    let kinds_of = |rule_id: &str| {
+        rules
+            .enabled()
+            .find(|rule| rule.id == rule_id)
+            .map(|rule| rule.state_kinds.clone())
+            .unwrap_or_default()
+    };
+    let superseding: Vec<(usize, Vec<String>)> = findings
+        .iter()
+        .filter(|finding| finding.fix.is_some() && kinds_of(&finding.rule_id).contains(&StateKind::UnsafeSyncCell))
+        .map(|finding| (finding.name_range.0, finding.changed_fields.clone()))
+        .collect();
+    findings.retain(|finding| {
+        let kinds = kinds_of(&finding.rule_id);
+        let superseded = kinds.contains(&StateKind::RefCell)
+            && !kinds.contains(&StateKind::UnsafeSyncCell)
+            && superseding.iter().any(|(start, fields)| {
+                *start == finding.name_range.0 && finding.changed_fields.iter().all(|field| fields.contains(field))
+            });
+        if superseded {
+            log::debug!(
+                "`{}`: the `{}` finding is left to the rule that also removes its `unsafe impl`s",
+                finding.struct_name,
+                finding.rule_id
+            );
+        }
+        !superseded
+    });
 }
 
 /// Applies the fixes' `edits` to `source`, then merges and prunes imports and parses the result.
@@ -225,6 +304,7 @@ pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<Stri
 /// Names that fixes write unqualified, with the path they are imported from.
 const IMPORTABLE: &[&[&str]] = &[
     &["std", "sync", "Arc"],
+    &["std", "sync", "LazyLock"],
     &["std", "sync", "Mutex"],
     &["std", "sync", "atomic", "AtomicBool"],
     &["std", "sync", "atomic", "AtomicI8"],
@@ -246,6 +326,10 @@ const REPLACEABLE: &[(&str, &[&[&str]])] = &[
     ("RefCell", &[&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]]),
     ("Cell", &[&["std", "cell", "Cell"], &["core", "cell", "Cell"]]),
     ("Rc", &[&["std", "rc", "Rc"], &["alloc", "rc", "Rc"]]),
+    (
+        "UnsafeCell",
+        &[&["std", "cell", "UnsafeCell"], &["core", "cell", "UnsafeCell"]],
+    ),
 ];
 
 fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceError> {

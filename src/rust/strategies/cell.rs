@@ -45,7 +45,7 @@ const CELL_METHODS: &[&str] = &[
 ];
 
 /// The atomic type for a `Cell`'s value type, when there is one.
-fn atomic_for(value_type: &str) -> Option<&'static str> {
+pub(super) fn atomic_for(value_type: &str) -> Option<&'static str> {
     let atomic = match value_type.trim() {
         "bool" => "AtomicBool",
         "u8" => "AtomicU8",
@@ -244,21 +244,8 @@ impl<'a> CellPlanner<'a> {
         line_of(self.ctx.source, offset)
     }
 
-    /// `Ordering::SeqCst`, or the full path where the module imports another `Ordering`, such as
-    /// `std::cmp::Ordering`.
     fn ordering(&self, at: &SyntaxNode, variant: &str) -> String {
-        let module = enclosing_item_list(at);
-        let atomic_ordering = ["std", "sync", "atomic", "Ordering"];
-        let clash = match imports::binding_of(&module, "Ordering", &["std", "sync", "atomic"]) {
-            Binding::Unbound => false,
-            Binding::Explicit(path) | Binding::Glob(path) => !path.iter().map(String::as_str).eq(atomic_ordering),
-            Binding::Unknown => true,
-        };
-        if clash {
-            format!("std::sync::atomic::Ordering::{variant}")
-        } else {
-            format!("Ordering::{variant}")
-        }
+        ordering_path(at, variant)
     }
 
     fn check_locks(
@@ -367,6 +354,7 @@ impl<'a> CellPlanner<'a> {
             };
             let method_tokens = access.method_tokens(index).to_vec();
             let site = LockSite {
+                held_to_block_end: false,
                 field: access.field.clone(),
                 offset: access.offset,
                 token: name_token.clone(),
@@ -612,6 +600,23 @@ impl<'a> CellPlanner<'a> {
     }
 }
 
+/// `Ordering::SeqCst`, or the full path where the module of `at` imports another `Ordering`, such
+/// as `std::cmp::Ordering`.
+pub(super) fn ordering_path(at: &SyntaxNode, variant: &str) -> String {
+    let module = enclosing_item_list(at);
+    let atomic_ordering = ["std", "sync", "atomic", "Ordering"];
+    let clash = match imports::binding_of(&module, "Ordering", &["std", "sync", "atomic"]) {
+        Binding::Unbound => false,
+        Binding::Explicit(path) | Binding::Glob(path) => !path.iter().map(String::as_str).eq(atomic_ordering),
+        Binding::Unknown => true,
+    };
+    if clash {
+        format!("std::sync::atomic::Ordering::{variant}")
+    } else {
+        format!("Ordering::{variant}")
+    }
+}
+
 /// The operand of a read-modify-write: an expression of the source, or text mockfix writes.
 enum Operand {
     Expr(ast::Expr),
@@ -619,7 +624,7 @@ enum Operand {
 }
 
 /// Edits that replace the text of `outer` around `inner` with `before` and `after`.
-fn surround(outer: (usize, usize), inner: (usize, usize), before: String, after: String) -> [TextEdit; 2] {
+pub(super) fn surround(outer: (usize, usize), inner: (usize, usize), before: String, after: String) -> [TextEdit; 2] {
     [
         TextEdit::replace(outer.0, inner.0, before),
         TextEdit::replace(inner.1, outer.1, after),
@@ -639,7 +644,7 @@ fn is_statement(call: &ast::MethodCallExpr) -> bool {
 
 /// `set(..)` returns `()`, but its replacement may return the old value or be a `let`, so unless
 /// the call is a whole statement, the replacement goes in a block.
-fn as_statement(statement: bool, before: String, after: String) -> (String, String) {
+pub(super) fn as_statement(statement: bool, before: String, after: String) -> (String, String) {
     if statement {
         (before, after)
     } else {

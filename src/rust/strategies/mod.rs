@@ -1,12 +1,16 @@
 //! Fix strategies: each turns one matched double into a `Finding` with its planned edits.
 //!
-//! `wrap` replaces `RefCell` fields with `Mutex`; `guard` adds a `Mutex<()>` field and locks it
-//! in each method. Both share the helpers below for struct literals, derives and imports.
+//! `wrap` replaces `RefCell` fields with `Mutex`, and `guard` adds a `Mutex<()>` field and locks
+//! it in each method. `cell`, `rc`, `static_mut` and `unsafe_sync` convert `Cell`, `Rc`,
+//! `static mut` and `UnsafeCell` state. They share the helpers below for struct literals,
+//! derives and imports.
 
 pub mod cell;
 pub mod clone_impl;
 pub mod guard;
 pub mod rc;
+pub mod static_mut;
+pub mod unsafe_sync;
 pub mod wrap;
 
 use ra_ap_syntax::ast::{self, AstNode};

@@ -321,6 +321,7 @@ impl<'a> RcPlanner<'a> {
                 Some(receiver.text().to_string())
             };
             self.lock_sites.push(LockSite {
+                held_to_block_end: false,
                 field: receiver.text().to_string(),
                 offset,
                 token: receiver.clone(),

@@ -267,6 +267,7 @@ impl<'a> WrapPlanner<'a> {
             let method = access.method_tokens(index);
             let name_token = &index.tokens[access.dot_index + 1];
             let site = LockSite {
+                held_to_block_end: false,
                 field: access.field.clone(),
                 offset: access.offset,
                 token: name_token.clone(),
