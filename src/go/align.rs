@@ -71,6 +71,72 @@ pub fn insert_first_field(source: &str, info: &StructInfo, name: &str, type_text
     edits
 }
 
+/// Re-aligns the one-line functions next to those in `expanded`, whose bodies a fix spreads over
+/// several lines. gofmt pads the `{` of consecutive one-line functions into a column, so a
+/// function that no longer fits on one line splits its run in two, and each part is aligned
+/// again. The functions in `expanded` are left to the edit that rewrites them.
+pub fn realign_one_line_functions(source: &str, root: Node, expanded: &[Node]) -> Vec<TextEdit> {
+    if expanded.is_empty() {
+        return Vec::new();
+    }
+    let line = |offset: usize| source[..offset].matches('\n').count();
+    let one_line: Vec<Option<Node>> = named_children(root)
+        .into_iter()
+        .filter(|item| matches!(item.kind(), "function_declaration" | "method_declaration"))
+        .map(|item| Some(item).filter(|item| line(item.start_byte()) == line(item.end_byte())))
+        .collect();
+    let declarations: Vec<Node> = one_line.iter().flatten().copied().collect();
+
+    // Runs of one-line functions on consecutive lines.
+    let mut runs: Vec<Vec<Node>> = Vec::new();
+    for declaration in declarations {
+        let continues = runs
+            .last()
+            .and_then(|run| run.last())
+            .is_some_and(|previous| line(previous.end_byte()) + 1 == line(declaration.start_byte()));
+        if !continues {
+            runs.push(Vec::new());
+        }
+        runs.last_mut().expect("a run was started").push(declaration);
+    }
+
+    let mut edits = Vec::new();
+    for run in runs {
+        if !run
+            .iter()
+            .any(|member| expanded.iter().any(|node| node.id() == member.id()))
+        {
+            continue;
+        }
+        for part in run.split(|member| expanded.iter().any(|node| node.id() == member.id())) {
+            edits.extend(align_one_line_run(source, part));
+        }
+    }
+    edits
+}
+
+/// Aligns the `{` of consecutive one-line functions as gofmt does, or plans nothing when a line
+/// holds more than the function, such as a trailing comment.
+fn align_one_line_run(source: &str, run: &[Node]) -> Vec<TextEdit> {
+    let mut rows = Vec::new();
+    for function in run {
+        let Some(body) = function.child_by_field_name("body") else {
+            return Vec::new();
+        };
+        if line_content_end(source, function.start_byte()) != function.end_byte() {
+            return Vec::new();
+        }
+        let signature = source[function.start_byte()..body.start_byte()].trim_end().to_string();
+        rows.push(vec![signature, text(body, source).to_string()]);
+    }
+    let aligned = tabwriter(&rows);
+    run.iter()
+        .zip(aligned)
+        .filter(|(function, new_text)| text(**function, source) != new_text)
+        .map(|(function, new_text)| TextEdit::replace(function.start_byte(), function.end_byte(), new_text))
+        .collect()
+}
+
 /// One field line of a section: its cells and the byte range of its text after the indentation.
 struct FieldLine {
     cells: Vec<String>,

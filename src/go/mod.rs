@@ -280,4 +280,15 @@ mod tests {
         assert!(outcome.findings.is_empty());
         assert_eq!(outcome.fixed_text, source);
     }
+
+    #[test]
+    fn expanded_one_liner_splits_aligned_run() {
+        let source = "package a\n\ntype FakeStore struct {\n\tn int\n}\n\nfunc (f *FakeStore) ID() int       { return 1 }\nfunc (f *FakeStore) Bump()         { f.n++ }\nfunc (f *FakeStore) Name() string  { return \"store\" }\nfunc (f *FakeStore) Kind() string  { return \"fake\" }\n";
+        let policy = FixPolicy {
+            include_needs_review: false,
+        };
+        let outcome = fix_source("store_test.go", source, &RuleSet::builtin(), policy).unwrap();
+        let expected = "package a\n\nimport \"sync\"\n\ntype FakeStore struct {\n\tmutex sync.Mutex\n\tn     int\n}\n\nfunc (f *FakeStore) ID() int { return 1 }\nfunc (f *FakeStore) Bump() {\n\tf.mutex.Lock()\n\tdefer f.mutex.Unlock()\n\tf.n++\n}\nfunc (f *FakeStore) Name() string { return \"store\" }\nfunc (f *FakeStore) Kind() string { return \"fake\" }\n";
+        assert_eq!(outcome.fixed_text, expected);
+    }
 }

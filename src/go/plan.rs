@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tree_sitter::Node;
 
-use super::align::insert_first_field;
+use super::align::{insert_first_field, realign_one_line_functions};
 use super::detect::{default_impls, method_facts, returns_from_method, statement_index, BodyFacts, DefaultImpl};
 use super::index::{composite_literals, is_positional, FileIndex, MethodInfo, MutexKind, StructInfo};
 use super::syntax::{block_statements, descendants, first_error, line_of, named_children, text};
@@ -287,6 +287,13 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
             }
         }
     }
+    let expanded: Vec<Node> = methods
+        .iter()
+        .filter(|method| matches!(placements.get(&method.name), Some(Placement::Whole)))
+        .filter(|method| expands_body(source, method))
+        .map(|method| method.node)
+        .collect();
+    edits.extend(realign_one_line_functions(source, ctx.index.root, &expanded));
     for (method, lock_statement) in &moves {
         edits.extend(move_lock_to_top(source, method, *lock_statement));
     }
@@ -780,20 +787,11 @@ fn lock_calls(receiver: &str, mutex: &MutexChoice, read_only: bool) -> (String, 
 fn insert_first_statements(source: &str, method: &MethodInfo, lines: &[String]) -> Vec<TextEdit> {
     let Some(body) = method.body else { return Vec::new() };
     let eol = line_ending_at(source, body.start_byte());
-    let members: Vec<Node> = named_children(body)
-        .into_iter()
-        .flat_map(|child| {
-            if child.kind() == "statement_list" {
-                named_children(child)
-            } else {
-                vec![child]
-            }
-        })
-        .collect();
+    let members = body_members(body);
     let Some(first) = members.first() else {
         return Vec::new();
     };
-    if source[body.start_byte() + 1..first.start_byte()].contains('\n') {
+    if !expands_body(source, method) {
         let indent = indentation_at(source, first.start_byte());
         let text: String = lines.iter().map(|line| format!("{indent}{line}{eol}")).collect();
         return vec![TextEdit::insert(line_start(source, first.start_byte()), text)];
@@ -807,7 +805,35 @@ fn insert_first_statements(source: &str, method: &MethodInfo, lines: &[String]) 
         text.push_str(&format!("{outer}\t{}{eol}", super::syntax::text(*member, source)));
     }
     text.push_str(&format!("{outer}}}"));
-    vec![TextEdit::replace(body.start_byte(), body.end_byte(), text)]
+    // A one-line body may be padded to align with the one-line functions around it, as in
+    // `func (s *S) Len() int  { ... }`. A body on several lines follows a single space.
+    let start = body
+        .prev_sibling()
+        .map_or(body.start_byte(), |before| before.end_byte());
+    vec![TextEdit::replace(start, body.end_byte(), format!(" {text}"))]
+}
+
+/// The statements and comments of a body, in order.
+fn body_members(body: Node) -> Vec<Node> {
+    named_children(body)
+        .into_iter()
+        .flat_map(|child| {
+            if child.kind() == "statement_list" {
+                named_children(child)
+            } else {
+                vec![child]
+            }
+        })
+        .collect()
+}
+
+/// Whether the method's body starts on the line of its `{`, so that inserting statements
+/// spreads it over several lines.
+fn expands_body(source: &str, method: &MethodInfo) -> bool {
+    let Some(body) = method.body else { return false };
+    body_members(body)
+        .first()
+        .is_some_and(|first| !source[body.start_byte() + 1..first.start_byte()].contains('\n'))
 }
 
 /// Plans `lock` on a line before `first` and `unlock` on a line after `last`, or `None` when
