@@ -1,9 +1,10 @@
-//! gofmt alignment of struct fields, so that a field added by a fix leaves the file gofmt-clean.
+//! gofmt alignment of struct fields and of one-line functions, so that a fix leaves the file
+//! gofmt-clean.
 //!
 //! gofmt (Go 1.19) prints each field as cells separated by tabs and aligns them with
 //! `text/tabwriter`: names, type, tag and comment. An embedded field has no name cell, and a
 //! comment after an embedded field without a tag gets an empty cell before it. A column is
-//! aligned over a run of consecutive lines that all have a cell after it; the last cell of a line
+//! aligned over a run of consecutive lines that all have a cell after it. The last cell of a line
 //! is never padded. A blank line, a comment line and the end of a field that spans several lines
 //! start a new section. Cells are padded with spaces to the widest cell plus one, counting
 //! characters, and a column whose cells are all empty takes no space.
@@ -116,7 +117,7 @@ pub fn realign_one_line_functions(source: &str, root: Node, expanded: &[Node]) -
 }
 
 /// Aligns the `{` of consecutive one-line functions as gofmt does, or plans nothing when a line
-/// holds more than the function, such as a trailing comment.
+/// contains more than the function, such as a trailing comment.
 fn align_one_line_run(source: &str, run: &[Node]) -> Vec<TextEdit> {
     let mut rows = Vec::new();
     for function in run {
