@@ -16,7 +16,7 @@ pub struct PackageFiles {
 }
 
 impl PackageFiles {
-    /// The `.rs` files under `root` with their bytes, skipping `target/` and files that
+    /// Returns the `.rs` files under `root` with their bytes, skipping `target/` and files that
     /// `.gitignore` or `.ignore` exclude. Paths are canonical.
     pub fn files(&mut self, root: &Path) -> &[(PathBuf, Vec<u8>)] {
         self.packages
