@@ -148,7 +148,7 @@ fn applied_fixes(checked: &[CheckedFile]) -> Vec<Applied> {
     applied
 }
 
-/// A file of the package that the walk did not check, because it has no double of its own.
+/// Loads a file of the package that the walk did not check, because it has no double of its own.
 fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<CheckedFile> {
     let package = package_root(path);
     let language = Language::of_path(path).unwrap_or(Language::Rust);

@@ -22,9 +22,9 @@ pub struct PackageFiles {
 }
 
 impl PackageFiles {
-    /// The files of `language` in the package at `root` with their bytes. For Rust these are the
-    /// `.rs` files under `root`, skipping `target/` and files that `.gitignore` or `.ignore`
-    /// exclude; for Go, the `.go` files directly in `root`. Paths are canonical.
+    /// Returns the files of `language` in the package at `root` with their bytes. For Rust these
+    /// are the `.rs` files under `root`, skipping `target/` and files that `.gitignore` or
+    /// `.ignore` exclude. For Go they are the `.go` files directly in `root`. Paths are canonical.
     pub fn files(&mut self, root: &Path, language: Language) -> &[(PathBuf, Vec<u8>)] {
         self.packages
             .entry((root.to_path_buf(), language))

@@ -26,7 +26,7 @@ pub struct UseLeaf {
 }
 
 impl UseLeaf {
-    /// Whether the leaf puts `name` in scope.
+    /// Returns whether the leaf puts `name` in scope.
     pub fn binds(&self, name: &str) -> bool {
         !self.is_glob && self.alias.as_deref().or(self.path.last().map(String::as_str)) == Some(name)
     }
@@ -92,7 +92,7 @@ fn trees_of(module: &SyntaxNode) -> (Vec<UseLeaf>, Vec<UseList>) {
     (leaves, lists)
 }
 
-/// The leaves of every `use` item directly in `module`.
+/// Returns the leaves of every `use` item directly in `module`.
 pub fn use_leaves(module: &SyntaxNode) -> Vec<UseLeaf> {
     trees_of(module).0
 }
@@ -164,7 +164,7 @@ pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], named_befo
     edits
 }
 
-/// The names of the inline `mod` items around `module`, outermost first; empty for the file.
+/// Returns the names of the inline `mod` items around `module`, outermost first; empty for the file.
 pub fn module_path(module: &SyntaxNode) -> Vec<String> {
     let mut names: Vec<String> = module
         .ancestors()
@@ -175,7 +175,7 @@ pub fn module_path(module: &SyntaxNode) -> Vec<String> {
     names
 }
 
-/// The modules, by `module_path`, whose code names `name` outside `use` items.
+/// Returns the modules, by `module_path`, whose code names `name` outside `use` items.
 pub fn modules_naming(root: &SyntaxNode, name: &str) -> Vec<Vec<String>> {
     let mut modules = Vec::new();
     for token in unqualified_uses(root, name) {
@@ -193,7 +193,7 @@ fn has_super_glob(module: &SyntaxNode) -> bool {
         .any(|leaf| leaf.is_glob && leaf.path == ["super"])
 }
 
-/// Whether `parent` is the module that directly contains `child`.
+/// Returns whether `parent` is the module that directly contains `child`.
 fn is_parent(parent: &SyntaxNode, child: &SyntaxNode) -> bool {
     child
         .parent()

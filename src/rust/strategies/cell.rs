@@ -44,7 +44,7 @@ const CELL_METHODS: &[&str] = &[
     "from_mut",
 ];
 
-/// The atomic type for a `Cell`'s value type, when there is one.
+/// Returns the atomic type for a `Cell`'s value type, when there is one.
 pub(super) fn atomic_for(value_type: &str) -> Option<&'static str> {
     let atomic = match value_type.trim() {
         "bool" => "AtomicBool",
@@ -442,7 +442,7 @@ impl<'a> CellPlanner<'a> {
         }
     }
 
-    /// Whether the `.get()` at `name_token` is an argument of `.set(..)` on the same receiver.
+    /// Returns whether the `.get()` at `name_token` is an argument of `.set(..)` on the same receiver.
     fn inside_own_set(&self, name_token: &SyntaxToken, receiver: Option<&str>) -> bool {
         let Some(receiver) = receiver else { return false };
         name_token
@@ -667,7 +667,7 @@ fn own_gets(value: &ast::Expr, receiver: &str) -> Vec<ast::MethodCallExpr> {
         .collect()
 }
 
-/// The atomic read-modify-write that `value` describes, with its operand: `x.get() + n` is
+/// Returns the atomic read-modify-write that `value` describes, with its operand: `x.get() + n` is
 /// `fetch_add(n)`, `x.get().max(n)` is `fetch_max(n)`, `!x.get()` is `fetch_xor(true)`.
 fn simple_update(value: &ast::Expr, receiver: &str) -> Option<(&'static str, Operand)> {
     let is_own_get = |expr: &ast::Expr| {
@@ -723,7 +723,7 @@ fn simple_update(value: &ast::Expr, receiver: &str) -> Option<(&'static str, Ope
     }
 }
 
-/// The receiver of the field access at `name_token`, without whitespace: `self.calls` for
+/// Returns the receiver of the field access at `name_token`, without whitespace: `self.calls` for
 /// `self.calls.get()`.
 fn receiver_text(name_token: &SyntaxToken) -> Option<String> {
     let field = name_token.parent_ancestors().find_map(ast::FieldExpr::cast)?;
@@ -745,7 +745,7 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The byte range of `Cell` in `Cell::new(x)`, `Cell::default()` or `std::cell::Cell::from(x)`.
+/// Returns the byte range of `Cell` in `Cell::new(x)`, `Cell::default()` or `std::cell::Cell::from(x)`.
 fn cell_constructor_qualifier(value: &ast::Expr) -> Option<(usize, usize)> {
     let ast::Expr::CallExpr(call) = value else { return None };
     let ast::Expr::PathExpr(callee) = call.expr()? else {

@@ -254,7 +254,7 @@ fn shared_visibility(info: &StructInfo) -> String {
     }
 }
 
-/// The rule's field name, or a variant of it when the struct already has a field so named.
+/// Returns the rule's field name, or a variant of it when the struct already has a field so named.
 fn free_field_name(info: &StructInfo, preferred: &str) -> String {
     let candidates = [
         preferred.to_string(),
@@ -268,7 +268,7 @@ fn free_field_name(info: &StructInfo, preferred: &str) -> String {
         .expect("an unbounded list of names contains a free one")
 }
 
-/// The methods that get a guard: those that touch the state, minus private helpers that are only
+/// Returns the methods that get a guard: those that touch the state, minus private helpers that are only
 /// ever called, on `self`, from methods that hold the guard already.
 fn choose_guarded_methods(info: &StructInfo, touching: &BTreeSet<String>, calls: &[MethodCall]) -> BTreeSet<String> {
     let caller_of = |offset: usize| {
@@ -465,7 +465,7 @@ fn hazards_in(
     hazards
 }
 
-/// The first and last statements of `body` that touch the state, when a block around them would
+/// Returns the first and last statements of `body` that touch the state, when a block around them would
 /// hold none of the `hazards`, keep every binding that later statements use, and can be indented
 /// without changing a string literal.
 fn narrow(

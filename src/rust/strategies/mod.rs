@@ -53,7 +53,7 @@ pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
     ))
 }
 
-/// The struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`
+/// Returns the struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`
 /// inside its impls.
 pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExpr> {
     ctx.root
@@ -103,7 +103,7 @@ pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<Strin
     None
 }
 
-/// Whether code in `module` itself, outside `use` items, names `name`.
+/// Returns whether code in `module` itself, outside `use` items, names `name`.
 fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
     module
         .descendants_with_tokens()
@@ -136,7 +136,7 @@ impl<'a> Target<'a> {
         }
     }
 
-    /// The double `name`, declared in another file.
+    /// Builds the view of the double `name`, which another file declares.
     pub fn foreign(index: &FileIndex, name: &'a str) -> Target<'a> {
         let impls = index.impls_of(name);
         let methods = impls.iter().flat_map(methods_of).collect();
@@ -148,7 +148,7 @@ impl<'a> Target<'a> {
         }
     }
 
-    /// Whether `offset` lies inside one of the double's impls in this file.
+    /// Returns whether `offset` lies inside one of the double's impls in this file.
     pub fn impl_contains(&self, offset: usize) -> bool {
         self.impls.iter().any(|item| {
             let (start, end) = node_range(item.syntax());

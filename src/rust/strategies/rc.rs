@@ -452,7 +452,7 @@ fn called_function(expr: &ast::Expr) -> Option<String> {
     }
 }
 
-/// The functions of the file whose result is, or is a tuple holding, an `Rc<RefCell<T>>`.
+/// Returns the functions of the file whose result is, or is a tuple holding, an `Rc<RefCell<T>>`.
 fn shared_results(ctx: &PlanContext) -> Vec<SharedResult> {
     let mut results = Vec::new();
     for function in ctx.root.descendants().filter_map(ast::Fn::cast) {
@@ -506,7 +506,7 @@ fn is_rc_qualifier(qualifier: Option<ast::Path>) -> bool {
     matches!(text.as_str(), "std::rc" | "alloc::rc" | "rc" | "::std::rc")
 }
 
-/// The number of tokens of a `::` starting at `at`: one in parsed code, two `:` in macro
+/// Returns the number of tokens of a `::` starting at `at`: one in parsed code, two `:` in macro
 /// arguments.
 fn path_separator(tokens: &[SyntaxToken], at: usize) -> Option<usize> {
     match tokens.get(at)?.kind() {
@@ -516,7 +516,7 @@ fn path_separator(tokens: &[SyntaxToken], at: usize) -> Option<usize> {
     }
 }
 
-/// The index of the first token of a path like `std::rc::Rc` that ends at `at`.
+/// Returns the index of the first token of a path like `std::rc::Rc` that ends at `at`.
 fn qualified_path_start(tokens: &[SyntaxToken], at: usize) -> usize {
     let mut start = at;
     loop {
@@ -534,7 +534,7 @@ fn qualified_path_start(tokens: &[SyntaxToken], at: usize) -> usize {
     }
 }
 
-/// The index of the type name in a path like `std::cell::RefCell` that starts at `at`.
+/// Returns the index of the type name in a path like `std::cell::RefCell` that starts at `at`.
 fn qualified_path_start_forward(tokens: &[SyntaxToken], at: usize) -> Option<usize> {
     let mut index = at;
     while matches!(tokens.get(index)?.text(), "std" | "core" | "cell") {
