@@ -272,10 +272,10 @@ pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<Stri
     let mut edits = edits.to_vec();
     edit::normalize(&mut edits).map_err(|err| SourceError::Internal(err.to_string()))?;
     let fixed = edit::apply(source, &edits);
+    let mut fixed = qualify_clashing_names(source, &edits, fixed, edition)?;
 
     // Each name gets its own pass over freshly parsed text, so that two names merged into one
     // `use` list see each other.
-    let mut fixed = fixed;
     for path in IMPORTABLE {
         let name = path.last().expect("paths have a name");
         if !fixed.contains(name) {
@@ -299,6 +299,69 @@ pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<Stri
 
     check_syntax(source, &fixed, edition)?;
     Ok(fixed)
+}
+
+/// Spells out in full each name that the fix wrote where the module already means something else
+/// by it, such as `Mutex` next to `use parking_lot::Mutex;`: `std::sync::Mutex`. An import would
+/// clash with the module's own, or, for a name that a glob brings and the module uses, change
+/// what the module's code means.
+fn qualify_clashing_names(
+    source: &str,
+    edits: &[TextEdit],
+    fixed: String,
+    edition: Edition,
+) -> Result<String, SourceError> {
+    // The byte ranges of text the edits wrote, in the fixed text.
+    let mut written = Vec::new();
+    let mut delta: isize = 0;
+    for edit in edits {
+        let start = (edit.start as isize + delta) as usize;
+        written.push((start, start + edit.replacement.len()));
+        delta += edit.replacement.len() as isize - (edit.end - edit.start) as isize;
+    }
+    let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
+    let original = SourceFile::parse(source, edition.syntax_edition()).tree();
+    let tokens: Vec<ra_ap_syntax::SyntaxToken> = tree
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| !token.kind().is_trivia())
+        .collect();
+    let mut qualifications = Vec::new();
+    for path in IMPORTABLE {
+        let (name, module_path) = path.split_last().expect("paths have a name");
+        if !fixed.contains(name) {
+            continue;
+        }
+        let named_before = imports::modules_naming(original.syntax(), name);
+        for (i, token) in tokens.iter().enumerate() {
+            let offset = text::token_range(token).0;
+            let is_written = written.iter().any(|(start, end)| *start <= offset && offset < *end);
+            let kind_before = |back: usize| i.checked_sub(back).map(|j| tokens[j].kind());
+            let after_separator = kind_before(1) == Some(ra_ap_syntax::T![::])
+                || (kind_before(1) == Some(ra_ap_syntax::T![:]) && kind_before(2) == Some(ra_ap_syntax::T![:]));
+            if token.text() != *name || !is_written || after_separator {
+                continue;
+            }
+            if token.parent_ancestors().any(|node| ast::Use::can_cast(node.kind())) {
+                continue;
+            }
+            let module = index::enclosing_item_list(&token.parent().expect("tokens have a parent"));
+            let used_before = named_before.contains(&imports::module_path(&module));
+            let clash = match imports::binding_of(&module, name, module_path) {
+                imports::Binding::Explicit(found) => !found.iter().map(String::as_str).eq(path.iter().copied()),
+                imports::Binding::Glob(found) => {
+                    used_before && !found.iter().map(String::as_str).eq(path.iter().copied())
+                }
+                imports::Binding::Unknown => used_before,
+                imports::Binding::Unbound => false,
+            };
+            if clash {
+                qualifications.push(TextEdit::insert(offset, format!("{}::", module_path.join("::"))));
+            }
+        }
+    }
+    apply_pass(&fixed, &mut qualifications)
 }
 
 /// Names that fixes write unqualified, with the path they are imported from.

@@ -20,7 +20,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken};
 
 use super::wrap::ForeignPlan;
-use super::{derive_blocker, mutex_name_conflict, struct_literals, target_accesses, PlanContext, Target};
+use super::{derive_blocker, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
@@ -108,13 +108,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     let blocker =
         derive_blocker(info, handled).filter(|_| uses_mutex || info.derives.iter().any(|name| name == "Copy"));
     let blocker = blocker.or_else(|| atomic_derive_blocker(info, uses_mutex));
-    if let Some(reason) = blocker.or_else(|| {
-        if uses_mutex {
-            mutex_name_conflict(ctx, info)
-        } else {
-            None
-        }
-    }) {
+    if let Some(reason) = blocker {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }

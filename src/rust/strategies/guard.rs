@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use ra_ap_syntax::ast::{self, AstNode, HasName, HasVisibility};
 use ra_ap_syntax::SyntaxNode;
 
-use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext, Target};
+use super::{derive_blocker, struct_literals, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix};
@@ -133,7 +133,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             return Some(finding);
         }
     };
-    if let Some(reason) = derive_blocker(info, &[]).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &[]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }

@@ -17,8 +17,7 @@ use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::SyntaxNode;
 
 use super::discipline::line_of;
-use super::imports::{self, Binding};
-use super::index::{enclosing_item_list, methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
+use super::index::{methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
 use super::text::node_range;
 use super::uses::{field_accesses, FieldAccess};
 
@@ -69,51 +68,6 @@ pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExp
             segment.name_ref().is_some_and(|name| name.text() == target.name)
         })
         .collect()
-}
-
-/// Returns why `Mutex` cannot be written unqualified where the fix writes it: in the struct's
-/// module or the module of one of its literals, `Mutex` already means another item, such as
-/// `parking_lot::Mutex`, through an import of the module or a `use super::*`.
-pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
-    let mut places = vec![info.node.syntax().clone()];
-    places.extend(
-        struct_literals(ctx, &Target::defined(info))
-            .iter()
-            .map(|literal| literal.syntax().clone()),
-    );
-    for place in places {
-        let module = enclosing_item_list(&place);
-        let other = match imports::binding_of(&module, "Mutex", &["std", "sync"]) {
-            Binding::Explicit(path) if path != ["std", "sync", "Mutex"] => Some(path.join("::")),
-            // A glob's `Mutex` is shadowed by the import the fix adds, which is only safe when the
-            // module's own code does not use the glob's `Mutex`.
-            Binding::Glob(path) if path != ["std", "sync", "Mutex"] && names_in_module(&module, "Mutex") => {
-                Some(path.join("::"))
-            }
-            Binding::Unknown if names_in_module(&module, "Mutex") => Some("a glob import".to_string()),
-            _ => None,
-        };
-        if let Some(other) = other {
-            return Some(format!(
-                "`Mutex` already means `{other}` in the module at line {}, and the fix needs `std::sync::Mutex`",
-                line_of(ctx.source, node_range(&place).0)
-            ));
-        }
-    }
-    None
-}
-
-/// Returns whether code in `module` itself, outside `use` items, names `name`.
-fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
-    module
-        .descendants_with_tokens()
-        .filter_map(|element| element.into_token())
-        .filter(|token| token.text() == name)
-        .any(|token| {
-            !token
-                .parent_ancestors()
-                .any(|node| node.kind() == ra_ap_syntax::SyntaxKind::USE)
-        })
 }
 
 /// A double as one file sees it: its definition when the file declares it, and the impls and
@@ -210,4 +164,17 @@ pub fn target_accesses(
         selected.push(access);
     }
     selected
+}
+
+/// Returns whether code in `module` itself, outside `use` items, names `name`.
+pub fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
+    module
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| token.text() == name)
+        .any(|token| {
+            !token
+                .parent_ancestors()
+                .any(|node| node.kind() == ra_ap_syntax::SyntaxKind::USE)
+        })
 }

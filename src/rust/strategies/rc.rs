@@ -21,7 +21,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
 
 use super::wrap::ForeignPlan;
-use super::{derive_blocker, mutex_name_conflict, PlanContext, Target};
+use super::{derive_blocker, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix, SharedResult};
@@ -57,7 +57,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         unfixable_reason: None,
     };
     // `Arc` is `Clone`, `Default` and `Debug` like `Rc`; `Mutex` has no `PartialEq` or `Ord`.
-    if let Some(reason) = derive_blocker(info, &["Clone", "Copy", "Hash"]).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &["Clone", "Copy", "Hash"]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }

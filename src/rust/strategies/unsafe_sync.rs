@@ -25,7 +25,7 @@ use ra_ap_syntax::SyntaxKind;
 use super::cell::atomic_for;
 use super::static_mut::uses::{value_bound_by_let, StaticUse, UseRewriter};
 use super::wrap::{self, ForeignPlan};
-use super::{derive_blocker, mutex_name_conflict, struct_literals, target_accesses, PlanContext, Target};
+use super::{derive_blocker, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, StaticForm};
@@ -110,7 +110,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             method_locks = locks;
         }
     } else if uses_mutex {
-        if let Some(reason) = derive_blocker(info, &[]).or_else(|| mutex_name_conflict(ctx, info)) {
+        if let Some(reason) = derive_blocker(info, &[]) {
             finding.unfixable_reason = Some(reason);
             return Some(finding);
         }

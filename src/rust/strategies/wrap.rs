@@ -16,7 +16,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{clone_impl, derive_blocker, mutex_name_conflict, struct_literals, target_accesses, PlanContext, Target};
+use super::{clone_impl, derive_blocker, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix};
@@ -68,7 +68,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = derive_blocker(info, &["Clone"]).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &["Clone"]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
