@@ -261,12 +261,12 @@ impl Server<'_> {
     }
 
     /// Analyses the document at `uri` unless its analysis is current; `false` when it is not
-    /// open or not a Rust document.
+    /// open or not a Rust or Go document.
     pub fn refresh_analysis(&mut self, uri: &Uri) -> bool {
         let Some(document) = self.documents.get(uri) else {
             return false;
         };
-        if !document.is_rust() {
+        if !document.is_source() {
             return false;
         }
         if document
