@@ -153,10 +153,11 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 print_report(&checked, run_errors, rules, options, counts);
             }
             eprintln!(
-                "mockfix: {fix_count} {} in {} {}",
+                "mockfix: {fix_count} {} in {} {}{}",
                 fixes_word(fix_count),
                 changed.len(),
-                files_word(changed.len())
+                files_word(changed.len()),
+                not_fixed_note(pending_findings)
             );
             if had_error {
                 ExitStatus::Error
@@ -181,10 +182,11 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 print_report(&checked, run_errors, rules, options, counts);
             }
             eprintln!(
-                "mockfix: applied {applied} {} in {} {}",
+                "mockfix: applied {applied} {} in {} {}{}",
                 fixes_word(applied),
                 written.len(),
-                files_word(written.len())
+                files_word(written.len()),
+                not_fixed_note(pending_findings)
             );
             if had_error || write_failed {
                 ExitStatus::Error
@@ -194,6 +196,15 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 ExitStatus::Clean
             }
         }
+    }
+}
+
+/// The end of the summary line: how many findings the run leaves as they are.
+fn not_fixed_note(pending: usize) -> String {
+    match pending {
+        0 => String::new(),
+        1 => "; 1 finding not fixed, see above".to_string(),
+        n => format!("; {n} findings not fixed, see above"),
     }
 }
 
@@ -306,12 +317,17 @@ fn report_findings(file: &CheckedFile, text: &CheckedText, policy: FixPolicy) {
         let (line, column) = line_column(&text.text, finding.name_range.0);
         let place = format!("{}:{line}:{column}", file.display);
         match (&finding.fix, &finding.unfixable_reason) {
-            (Some(fix), _) if text.outcome.applied.contains(&index) => {
-                eprintln!(
+            (Some(fix), _) if text.outcome.applied.contains(&index) => match &fix.review_reason {
+                // Applied with --unsafe-fixes: the reviewer still needs to know what to check.
+                Some(reason) => eprintln!(
+                    "mockfix: {place}: [{}] {}\n  fix (needs review): {}; check: {reason}",
+                    finding.rule_id, finding.message, fix.title
+                ),
+                None => eprintln!(
                     "mockfix: {place}: [{}] {}\n  fix: {}",
                     finding.rule_id, finding.message, fix.title
-                );
-            }
+                ),
+            },
             (Some(fix), _) if fix.applicability == Applicability::NeedsReview && !policy.include_needs_review => {
                 eprintln!(
                     "mockfix: {place}: [{}] {}\n  fix needs review: {}; pass --unsafe-fixes to include it",

@@ -216,6 +216,22 @@ pub fn line_of(source: &str, offset: usize) -> usize {
 /// statement, or of a shorter temporary scope such as an `if` condition, a match arm or a closure
 /// body. A lock bound with `let` lives until the end of the block.
 fn lock_span(token: &SyntaxToken) -> (usize, usize) {
+    let (start, end) = temporary_scope(token);
+    // The statements of a block before the one that takes the lock have run already, so the span
+    // starts at that statement, or at the block's tail expression, even when the temporary lives
+    // to the end of the block.
+    let statement_start = token
+        .parent_ancestors()
+        .find(|node| {
+            node.parent()
+                .is_some_and(|parent| parent.kind() == SyntaxKind::STMT_LIST)
+        })
+        .map_or(start, |statement| node_range(&statement).0);
+    (start.max(statement_start.min(end)), end)
+}
+
+/// The byte range of the scope whose end drops a temporary lock taken at `token`.
+fn temporary_scope(token: &SyntaxToken) -> (usize, usize) {
     let mut previous: Option<SyntaxNode> = None;
     for node in token.parent_ancestors() {
         match node.kind() {
