@@ -48,9 +48,9 @@ pub fn derive_blocker(info: &StructInfo) -> Option<String> {
 /// The struct literals that build this struct in the file: `MockMailer { .. }`, and `Self { .. }`
 /// inside its impls.
 pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordExpr> {
-    ctx.root
-        .descendants()
-        .filter_map(ast::RecordExpr::cast)
+    ctx.index
+        .record_exprs
+        .iter()
         .filter(|literal| {
             let Some(segment) = literal.path().and_then(|path| path.segment()) else {
                 return false;
@@ -60,6 +60,7 @@ pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordE
             }
             segment.name_ref().is_some_and(|name| name.text() == info.name)
         })
+        .cloned()
         .collect()
 }
 

@@ -185,7 +185,10 @@ impl WrapPlanner<'_> {
         let unwrap_call = &lock_call["lock()".len()..];
 
         for access in field_accesses(index, cells) {
-            let line = self.line(access.offset);
+            let line = LineOf {
+                source: self.ctx.source,
+                offset: access.offset,
+            };
             let on_own_self = access.on_self && self.info.impl_contains(access.offset);
             if access.on_self && !on_own_self {
                 // `self.calls` inside the impl of some other type is that type's field.
@@ -321,4 +324,17 @@ fn is_default_call(value: &ast::Expr) -> bool {
         .filter(|c| !c.is_whitespace())
         .collect();
     matches!(text.as_str(), "Default::default()" | "std::default::Default::default()")
+}
+
+/// The line number of an offset, counted only when a message prints it: counting it for every
+/// access is quadratic in the size of the file.
+struct LineOf<'a> {
+    source: &'a str,
+    offset: usize,
+}
+
+impl std::fmt::Display for LineOf<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", line_of(self.source, self.offset))
+    }
 }
