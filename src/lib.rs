@@ -15,13 +15,16 @@
 //!
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
+pub mod apply;
 pub mod config;
 pub mod crate_uses;
 pub mod edit;
 pub mod fix;
+pub mod read;
 pub mod render;
 pub mod run;
 pub mod rust;
+pub mod verify;
 pub mod walk;
 pub mod write;
 
@@ -36,6 +39,8 @@ pub struct FileOutcome {
     pub applied: Vec<usize>,
     /// The file's text with `applied` fixes; equal to the input when none applies.
     pub fixed_text: String,
+    /// The input's syntax errors. Fixes that would change code near one are not applied.
+    pub syntax_errors: Vec<rust::SyntaxError>,
 }
 
 /// A file that could not be checked.
@@ -99,7 +104,9 @@ pub fn fix_source_with(
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
     let policy = request.policy;
-    let mut findings = rust::analyze(path, source, rules)?;
+    let analysis = rust::analyze_file(path, source, rules)?;
+    let mut findings = analysis.findings;
+    let syntax_errors = analysis.syntax_errors;
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -147,13 +154,54 @@ pub fn fix_source_with(
             findings,
             applied,
             fixed_text: source.to_string(),
+            syntax_errors,
         });
     }
 
-    let fixed_text = rust::finish(source, &body_edits)?;
+    let fixed_text = match rust::finish(source, &body_edits) {
+        Ok(fixed_text) => fixed_text,
+        // Around an existing syntax error the parser may read the fixed text differently, so
+        // try the fixes one at a time and keep those that add no error.
+        Err(SourceError::Internal(_)) if !syntax_errors.is_empty() => {
+            let (fixed_text, kept) = finish_one_by_one(source, &mut findings, &applied);
+            applied = kept;
+            fixed_text
+        }
+        Err(err) => return Err(err),
+    };
     Ok(FileOutcome {
         findings,
         applied,
         fixed_text,
+        syntax_errors,
     })
+}
+
+/// Applies the fixes of `findings` at `applied` in order, skipping each one whose result does not
+/// parse as well as the input, and returns the text and the fixes kept.
+fn finish_one_by_one(source: &str, findings: &mut [Finding], applied: &[usize]) -> (String, Vec<usize>) {
+    let mut kept = Vec::new();
+    let mut edits: Vec<edit::TextEdit> = Vec::new();
+    let mut fixed_text = source.to_string();
+    for &index in applied {
+        let fix = findings[index].fix.as_ref().expect("applied findings have a fix");
+        let mut candidate = edits.clone();
+        candidate.extend(fix.edits.iter().cloned());
+        match rust::finish(source, &candidate) {
+            Ok(text) => {
+                fixed_text = text;
+                edits = candidate;
+                kept.push(index);
+            }
+            Err(err) => {
+                log::debug!("fix for `{}` dropped: {err}", findings[index].struct_name);
+                findings[index].fix = None;
+                findings[index].unfixable_reason = Some(
+                    "the file has syntax errors, and this fix would add another; fix the syntax, then run mockfix again"
+                        .to_string(),
+                );
+            }
+        }
+    }
+    (fixed_text, kept)
 }

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         },
         allow_dirty: cli.allow_dirty,
         allow_no_vcs: cli.allow_no_vcs,
+        verify: cli.verify,
         color: cli.color.choice(),
     };
     ExitCode::from(run(&options, &rules) as u8)

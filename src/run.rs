@@ -7,11 +7,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::apply::{apply, ApplyOptions, PlannedFile};
 use crate::config::RuleSet;
 use crate::crate_uses::PackageFiles;
 use crate::fix::Applicability;
-use crate::walk::{for_each_rust_file, Prefilter};
-use crate::write::{check_vcs, write_atomic, VcsProblem};
+use crate::read::{read_source, SourceText};
+use crate::walk::{check_root, for_each_rust_file_in, Prefilter};
+use crate::write::{resolve_within, Resolved};
 use crate::{fix_source, fix_source_with, FileOutcome, FixPolicy, FixRequest};
 
 /// The process exit code, as documented in `--help` and the README.
@@ -38,12 +40,16 @@ pub struct RunOptions {
     pub policy: FixPolicy,
     pub allow_dirty: bool,
     pub allow_no_vcs: bool,
+    /// With `Mode::Apply`, check the build after writing and undo changes that break it.
+    pub verify: bool,
     pub color: anstream::ColorChoice,
 }
 
 /// A file the walk checked, with what came of it.
 struct CheckedFile {
     path: PathBuf,
+    /// The real file behind `path`, symbolic links resolved: the one to write.
+    target: PathBuf,
     display: String,
     /// The bytes as read, to detect a change between reading and writing.
     original_bytes: Vec<u8>,
@@ -62,22 +68,20 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let mut had_error = false;
     let mut roots = Vec::new();
     for path in &options.paths {
-        if std::fs::symlink_metadata(path).is_err() {
-            eprintln!(
-                "mockfix: {}: path not found; check the spelling or run mockfix from another folder",
-                path.display()
-            );
-            had_error = true;
-        } else {
-            roots.push(path.clone());
+        match check_root(path) {
+            Ok(()) => roots.push(path.clone()),
+            Err(message) => {
+                eprintln!("mockfix: {}: {message}", path.display());
+                had_error = true;
+            }
         }
     }
 
     let words = rules.trigger_words();
     let prefilter = Prefilter::new(&words);
     let checked = Mutex::new(Vec::new());
-    let walk_errors = for_each_rust_file(&roots, |path| {
-        if let Some(file) = check_file(path, &prefilter, rules, options.policy) {
+    let walk_errors = for_each_rust_file_in(&roots, |root, path| {
+        if let Some(file) = check_file(root, path, &prefilter, rules, options.policy) {
             checked
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -93,6 +97,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
+    drop_duplicate_targets(&mut checked);
     review_uses_in_other_files(&mut checked, rules, options.policy);
 
     let mut fix_count = 0;
@@ -107,6 +112,9 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 continue;
             }
         };
+        if report_syntax_errors(file, text) {
+            had_error = true;
+        }
         report_findings(file, text, options.policy);
         let unapplied = text.outcome.findings.len() - text.outcome.applied.len();
         pending_findings += unapplied;
@@ -136,7 +144,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
             }
         }
         Mode::Apply => {
-            let (written, write_failed) = apply_changes(&changed, options);
+            let (written, write_failed) = apply_changes(&changed, options, rules);
             let applied: usize = written
                 .iter()
                 .filter_map(|file| file.result.as_ref().ok())
@@ -181,45 +189,99 @@ fn review_uses_in_other_files(checked: &mut [CheckedFile], rules: &RuleSet, poli
     }
 }
 
-fn check_file(path: &Path, prefilter: &Prefilter, rules: &RuleSet, policy: FixPolicy) -> Option<CheckedFile> {
-    let display = display_path(path);
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return Some(CheckedFile {
-                path: path.to_path_buf(),
-                display,
-                original_bytes: Vec::new(),
-                result: Err(format!("cannot read: {err}")),
-            });
+fn check_file(
+    root: &Path,
+    path: &Path,
+    prefilter: &Prefilter,
+    rules: &RuleSet,
+    policy: FixPolicy,
+) -> Option<CheckedFile> {
+    let unchecked = |display: String, message: String| CheckedFile {
+        path: path.to_path_buf(),
+        target: path.to_path_buf(),
+        display,
+        original_bytes: Vec::new(),
+        result: Err(message),
+    };
+    let (bytes, bom, text) = match read_source(path, prefilter) {
+        SourceText::NotCandidate => return None,
+        SourceText::Unchecked(message) => return Some(unchecked(display_path(path), message)),
+        SourceText::Text { bytes, bom, text } => (bytes, bom, text),
+    };
+
+    // Only a file inside the folder being fixed may be written, also when a link leads to it.
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink());
+    let target = match resolve_within(root, path) {
+        Ok(Resolved::Inside(target)) => target,
+        Ok(Resolved::Outside { target, folder }) => {
+            log::warn!(
+                "{}: symbolic link to `{}`, which is outside `{}`, the folder being fixed; skipped. Run mockfix on the target's folder to check it",
+                display_path(path),
+                target.display(),
+                folder.display()
+            );
+            return None;
         }
+        Err(err) => return Some(unchecked(display_path(path), format!("cannot resolve the path: {err}"))),
     };
-    if !prefilter.is_candidate(&bytes) {
-        return None;
-    }
-    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (true, rest),
-        None => (false, bytes.as_slice()),
+    let display = if is_link {
+        display_path(&relative_to_current_folder(&target))
+    } else {
+        display_path(path)
     };
-    let result = match std::str::from_utf8(body) {
-        Err(err) => Err(format!(
-            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
-            err.valid_up_to() + if bom { 3 } else { 0 }
-        )),
-        Ok(text) => fix_source(&display, text, rules, policy)
-            .map(|outcome| CheckedText {
-                bom,
-                text: text.to_string(),
-                outcome,
-            })
-            .map_err(|err| format!("{err}; the file was left unchanged")),
-    };
+
+    let result = fix_source(&display, &text, rules, policy)
+        .map(|outcome| CheckedText { bom, text, outcome })
+        .map_err(|err| format!("{err}; the file was left unchanged"));
     Some(CheckedFile {
         path: path.to_path_buf(),
+        target,
         display,
         original_bytes: bytes,
         result,
     })
+}
+
+/// `path` relative to the current folder when it lies inside it, else `path` itself.
+fn relative_to_current_folder(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .ok()
+        .and_then(|folder| path.strip_prefix(folder).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Keeps one entry per real file when symbolic links lead to a file more than once, preferring
+/// the file's own path over a link's.
+fn drop_duplicate_targets(checked: &mut Vec<CheckedFile>) {
+    let mut kept: Vec<CheckedFile> = Vec::with_capacity(checked.len());
+    for file in checked.drain(..) {
+        match kept.iter_mut().find(|other| other.target == file.target) {
+            Some(other) if other.path != other.target && file.path == file.target => *other = file,
+            Some(_) => log::debug!("{}: skipped, the same file as another path", file.path.display()),
+            None => kept.push(file),
+        }
+    }
+    kept.sort_by(|a, b| a.display.cmp(&b.display));
+    *checked = kept;
+}
+
+/// Reports the syntax errors of a file, and returns whether it has any.
+fn report_syntax_errors(file: &CheckedFile, text: &CheckedText) -> bool {
+    let errors = &text.outcome.syntax_errors;
+    let Some(first) = errors.first() else {
+        return false;
+    };
+    let more = match errors.len() {
+        1 => String::new(),
+        2 => " (and 1 more)".to_string(),
+        count => format!(" (and {} more)", count - 1),
+    };
+    eprintln!(
+        "mockfix: {}:{}:{}: syntax error: {}{more}\n  code near a syntax error is left unchanged; fix the syntax, then run mockfix again",
+        file.display, first.line, first.column, first.message
+    );
+    true
 }
 
 fn display_path(path: &Path) -> String {
@@ -279,65 +341,37 @@ fn print_diffs(changed: &[&CheckedFile], color: anstream::ColorChoice) {
 
 /// Writes the fixed files, after the version-control check. Returns the files written and
 /// whether any write failed.
-fn apply_changes<'a>(changed: &[&'a CheckedFile], options: &RunOptions) -> (Vec<&'a CheckedFile>, bool) {
-    let paths: Vec<PathBuf> = changed.iter().map(|file| file.path.clone()).collect();
-    match check_vcs(&paths, options.allow_dirty, options.allow_no_vcs) {
-        Ok(()) => {}
-        Err(VcsProblem::NoRepository(files)) => {
-            eprintln!("mockfix: these files are not in a git repository, so a fix could not be undone:");
-            for file in files {
-                eprintln!("  {}", display_path(&file));
-            }
-            eprintln!("mockfix: commit them to git first, or pass --allow-no-vcs to write anyway; nothing was written");
-            return (Vec::new(), true);
-        }
-        Err(VcsProblem::Dirty(files)) => {
-            eprintln!("mockfix: these files have uncommitted changes that the fix would mix with its own:");
-            for file in files {
-                eprintln!("  {}", display_path(&file));
-            }
-            eprintln!(
-                "mockfix: commit or stash them first, or pass --allow-dirty to write anyway; nothing was written"
-            );
-            return (Vec::new(), true);
-        }
-    }
-
-    let mut written = Vec::new();
-    let mut failed = false;
+fn apply_changes<'a>(
+    changed: &[&'a CheckedFile],
+    options: &RunOptions,
+    rules: &RuleSet,
+) -> (Vec<&'a CheckedFile>, bool) {
+    let mut files = Vec::new();
+    let mut sources = Vec::new();
     for file in changed {
         let Ok(text) = &file.result else { continue };
-        match std::fs::read(&file.path) {
-            Ok(current) if current == file.original_bytes => {}
-            Ok(_) => {
-                eprintln!(
-                    "mockfix: {}: changed on disk while mockfix ran; skipped, run mockfix again",
-                    file.display
-                );
-                failed = true;
-                continue;
-            }
-            Err(err) => {
-                eprintln!("mockfix: {}: cannot read before writing: {err}", file.display);
-                failed = true;
-                continue;
-            }
-        }
         let mut contents = Vec::with_capacity(text.outcome.fixed_text.len() + 3);
         if text.bom {
             contents.extend_from_slice(b"\xEF\xBB\xBF");
         }
         contents.extend_from_slice(text.outcome.fixed_text.as_bytes());
-        match write_atomic(&file.path, &contents) {
-            Ok(()) => written.push(*file),
-            Err(err) => {
-                eprintln!(
-                    "mockfix: {}: cannot write: {err}; the file was left unchanged",
-                    file.display
-                );
-                failed = true;
-            }
-        }
+        // Each fix changes one file today, so each file is its own all-or-nothing group.
+        files.push(PlannedFile {
+            display: file.display.clone(),
+            path: file.target.clone(),
+            original: file.original_bytes.clone(),
+            contents,
+            group: files.len(),
+        });
+        sources.push(*file);
     }
-    (written, failed)
+    let apply_options = ApplyOptions {
+        allow_dirty: options.allow_dirty,
+        allow_no_vcs: options.allow_no_vcs,
+        verify: options.verify,
+        lock_call: crate::verify::lock_call_for(rules),
+    };
+    let report = apply(&files, &apply_options);
+    let written = report.written.iter().map(|&index| sources[index]).collect();
+    (written, report.failed)
 }

@@ -25,6 +25,38 @@ impl Prefilter {
     pub fn is_candidate(&self, bytes: &[u8]) -> bool {
         self.matcher.as_ref().is_some_and(|matcher| matcher.is_match(bytes))
     }
+
+    /// Like `is_candidate`, for a file read in pieces, so that a large file need not fit in memory.
+    pub fn is_candidate_stream(&self, reader: impl std::io::Read) -> std::io::Result<bool> {
+        let Some(matcher) = &self.matcher else {
+            return Ok(false);
+        };
+        let mut matches = matcher
+            .try_stream_find_iter(reader)
+            .expect("the default match kind supports streams");
+        matches.next().transpose().map(|found| found.is_some())
+    }
+}
+
+/// Checks that a path given on the command line can be walked, and returns the message to show
+/// when it cannot.
+pub fn check_root(path: &Path) -> Result<(), String> {
+    let Err(err) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let is_dangling_link = std::fs::symlink_metadata(path).is_ok();
+    Err(match err.kind() {
+        std::io::ErrorKind::NotFound if is_dangling_link => {
+            "path not found: it is a symbolic link to a file that does not exist".to_string()
+        }
+        std::io::ErrorKind::NotFound => {
+            "path not found; check the spelling or run mockfix from another folder".to_string()
+        }
+        std::io::ErrorKind::NotADirectory => {
+            "path not found: a part of it before the last `/` is a file, not a folder".to_string()
+        }
+        _ => format!("cannot read: {err}"),
+    })
 }
 
 /// A path that the walk could not read.
@@ -40,6 +72,17 @@ pub struct WalkError {
 pub fn for_each_rust_file<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
 where
     F: Fn(&Path) + Sync,
+{
+    for_each_rust_file_in(roots, |_root, path| visit(path))
+}
+
+/// Like `for_each_rust_file`, and passes `visit` the root that each file was found under.
+///
+/// Symbolic links to files are visited too, by the link's path; links to folders are not
+/// followed, except when a root is one.
+pub fn for_each_rust_file_in<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
+where
+    F: Fn(&Path, &Path) + Sync,
 {
     let Some((first, rest)) = roots.split_first() else {
         return Vec::new();
@@ -58,10 +101,12 @@ where
         Box::new(|result| {
             match result {
                 Ok(entry) => {
-                    let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+                    let is_link = entry.file_type().is_some_and(|kind| kind.is_symlink());
+                    let is_file = entry.file_type().is_some_and(|kind| kind.is_file())
+                        || (is_link && std::fs::metadata(entry.path()).is_ok_and(|target| target.is_file()));
                     let is_rust = entry.path().extension().is_some_and(|ext| ext == "rs");
                     if is_file && is_rust {
-                        visit(entry.path());
+                        visit(root_of(roots, entry.path()), entry.path());
                     } else if is_file && entry.depth() == 0 {
                         log::warn!("{}: not a Rust source file (.rs), skipped", entry.path().display());
                     }
@@ -81,6 +126,15 @@ where
         })
     });
     errors.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The root that `path` was found under: the longest root that it starts with.
+fn root_of<'a>(roots: &'a [PathBuf], path: &'a Path) -> &'a Path {
+    roots
+        .iter()
+        .filter(|root| path.starts_with(root))
+        .max_by_key(|root| root.components().count())
+        .map_or(path, PathBuf::as_path)
 }
 
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {

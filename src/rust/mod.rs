@@ -12,42 +12,91 @@ pub mod strategies;
 pub mod text;
 pub mod uses;
 
-use ra_ap_syntax::{ast, AstNode, Edition, Parse, SourceFile};
+use ra_ap_syntax::{ast, AstNode, Edition, NodeOrToken, Parse, SourceFile, SyntaxNode, TextRange, TextSize};
 
 use crate::config::{RuleSet, Strategy};
 use crate::edit::{self, TextEdit};
 use crate::fix::Finding;
 use crate::SourceError;
-use index::FileIndex;
+use index::{FileIndex, StructInfo};
 use strategies::PlanContext;
+
+/// A syntax error in a file, with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte range of the error in the file.
+    pub range: (usize, usize),
+    /// 1-based line and column, the column counted in characters.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
 
 /// Parses `source`, trying edition 2021 and then 2024, and reports the first syntax error when
 /// neither parses cleanly.
 pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
+    let (parse, errors) = parse_with_errors(source);
+    match errors.into_iter().next() {
+        None => Ok(parse),
+        Some(first) => Err(SourceError::Syntax {
+            line: first.line,
+            column: first.column,
+            message: first.message,
+        }),
+    }
+}
+
+/// Parses `source` as edition 2021 or 2024, whichever has fewer syntax errors, and returns the
+/// tree that the parser recovered together with those errors.
+pub fn parse_with_errors(source: &str) -> (Parse<SourceFile>, Vec<SyntaxError>) {
     let parse = SourceFile::parse(source, Edition::Edition2021);
     let errors = parse.errors();
-    let Some(first) = errors.first() else { return Ok(parse) };
-    let newer = SourceFile::parse(source, Edition::Edition2024);
-    if newer.errors().is_empty() {
-        return Ok(newer);
+    if errors.is_empty() {
+        return (parse, Vec::new());
     }
-    let offset = u32::from(first.range().start()) as usize;
-    let line = source[..offset].matches('\n').count() + 1;
-    let column = source[..offset]
-        .rsplit('\n')
-        .next()
-        .map_or(0, |text| text.chars().count())
-        + 1;
-    Err(SourceError::Syntax {
-        line,
-        column,
-        message: first.to_string(),
-    })
+    let newer = SourceFile::parse(source, Edition::Edition2024);
+    let newer_errors = newer.errors();
+    let (parse, errors) = if newer_errors.len() < errors.len() {
+        (newer, newer_errors)
+    } else {
+        (parse, errors)
+    };
+    let errors = errors
+        .iter()
+        .map(|error| {
+            let start = text::offset(error.range().start());
+            let end = text::offset(error.range().end());
+            let before = &source[..start];
+            SyntaxError {
+                range: (start, end),
+                line: before.matches('\n').count() + 1,
+                column: before.rsplit('\n').next().map_or(0, |line| line.chars().count()) + 1,
+                message: error.to_string(),
+            }
+        })
+        .collect();
+    (parse, errors)
+}
+
+/// The doubles of one file and the file's syntax errors.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub syntax_errors: Vec<SyntaxError>,
 }
 
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
 pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>, SourceError> {
-    let parse = parse(source)?;
+    analyze_file(path, source, rules).map(|analysis| analysis.findings)
+}
+
+/// Like `analyze`, and also returns the file's syntax errors.
+///
+/// The parser recovers from syntax errors, so a file with some is still analyzed. A fix is
+/// dropped, with the error as its reason, when an error lies in the double's struct, in one of
+/// its impls or in an item that the fix edits.
+pub fn analyze_file(path: &str, source: &str, rules: &RuleSet) -> Result<Analysis, SourceError> {
+    let (parse, syntax_errors) = parse_with_errors(source);
     let file = parse.tree();
     let index = FileIndex::build(&file);
     let mut findings = Vec::new();
@@ -85,11 +134,57 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>
                 Strategy::Wrap => strategies::wrap::plan(&ctx, info),
                 Strategy::Guard => strategies::guard::plan(&ctx, info),
             };
-            findings.extend(finding);
+            let Some(mut finding) = finding else { continue };
+            if let Some(error) = error_in_fixed_code(file.syntax(), &syntax_errors, info, &finding) {
+                log::debug!(
+                    "{path}: fix for `{}` dropped: syntax error at line {}",
+                    info.name,
+                    error.line
+                );
+                finding.fix = None;
+                finding.unfixable_reason = Some(format!(
+                    "the syntax error at line {}, column {} ({}) is in code that the fix would change",
+                    error.line, error.column, error.message
+                ));
+            }
+            findings.push(finding);
         }
     }
     findings.sort_by_key(|finding| finding.name_range.0);
-    Ok(findings)
+    Ok(Analysis {
+        findings,
+        syntax_errors,
+    })
+}
+
+/// The first syntax error inside the double's struct, one of its impls, or an item that the
+/// fix edits. Code around a syntax error may have been parsed as something it is not, so mockfix
+/// changes none of it.
+fn error_in_fixed_code<'a>(
+    root: &SyntaxNode,
+    errors: &'a [SyntaxError],
+    info: &StructInfo,
+    finding: &Finding,
+) -> Option<&'a SyntaxError> {
+    if errors.is_empty() {
+        return None;
+    }
+    let mut ranges = vec![text::node_range(info.node.syntax())];
+    ranges.extend(info.impls.iter().map(|item| text::node_range(item.syntax())));
+    for edit in finding.fix.iter().flat_map(|fix| &fix.edits) {
+        let range = TextRange::new(TextSize::from(edit.start as u32), TextSize::from(edit.end as u32));
+        let covering = match root.covering_element(range) {
+            NodeOrToken::Node(node) => node,
+            NodeOrToken::Token(token) => token.parent()?,
+        };
+        let item = covering.ancestors().find(|node| ast::Item::can_cast(node.kind()));
+        ranges.push(text::node_range(item.as_ref().unwrap_or(root)));
+    }
+    errors.iter().find(|error| {
+        ranges
+            .iter()
+            .any(|(start, end)| error.range.0 <= *end && error.range.1 >= *start)
+    })
 }
 
 /// Applies the fixes' `edits` to `source`, then merges and prunes imports and parses the result.
@@ -132,13 +227,24 @@ fn has_unqualified_name(source: &str, name: &str) -> bool {
         .any(|token| token.text() == name && !token.parent_ancestors().any(|node| ast::Use::can_cast(node.kind())))
 }
 
-/// Rejects output that has a syntax error the input did not have.
-fn check_syntax(source: &str, fixed: &str) -> Result<(), SourceError> {
-    let before = parse(source).is_ok();
-    match parse(fixed) {
-        Err(SourceError::Syntax { line, column, message }) if before => Err(SourceError::Internal(format!(
-            "the fix would introduce a syntax error at line {line}, column {column} ({message})"
-        ))),
-        _ => Ok(()),
+/// Rejects output that has a syntax error the input did not have. Errors are compared by message,
+/// since the edits move them, and each message must not occur more often than in the input.
+pub fn check_syntax(source: &str, fixed: &str) -> Result<(), SourceError> {
+    let (_, before) = parse_with_errors(source);
+    let (_, after) = parse_with_errors(fixed);
+    let mut known: Vec<&str> = before.iter().map(|error| error.message.as_str()).collect();
+    for error in &after {
+        match known.iter().position(|message| *message == error.message) {
+            Some(found) => {
+                known.swap_remove(found);
+            }
+            None => {
+                return Err(SourceError::Internal(format!(
+                    "the fix would introduce a syntax error at line {}, column {} ({})",
+                    error.line, error.column, error.message
+                )))
+            }
+        }
     }
+    Ok(())
 }
