@@ -404,7 +404,14 @@ pub fn check_vcs(files: &[PathBuf], allow_dirty: bool, allow_no_vcs: bool) -> Re
             let relative: Vec<&str> = chunk.iter().map(|(_, relative)| relative.as_str()).collect();
             let states = git_status(&toplevel, &relative)?;
             for (file, relative) in chunk {
-                if let Some(state) = states.get(relative.as_str()) {
+                // A folder entry such as `generated/` covers the files inside it.
+                let state = states.get(relative.as_str()).or_else(|| {
+                    states
+                        .iter()
+                        .find(|(path, _)| path.ends_with('/') && relative.starts_with(path.as_str()))
+                        .map(|(_, state)| state)
+                });
+                if let Some(state) = state {
                     dirty.push(DirtyFile {
                         path: file.clone(),
                         state: state.clone(),
@@ -456,7 +463,8 @@ fn git_status(toplevel: &Path, paths: &[&str]) -> Result<BTreeMap<String, String
             "--porcelain=v1",
             "-z",
             "--untracked-files=all",
-            "--ignored=matching",
+            // With `--untracked-files=all`, this lists each file inside an ignored folder.
+            "--ignored=traditional",
             "--",
         ])
         .args(paths)
