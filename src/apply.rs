@@ -1,5 +1,5 @@
 //! The `--apply` step: the version-control check, the writes, and the check of the build that
-//! `--verify` asks for.
+//! `--verify` requests.
 //!
 //! Files are written in groups, each all or nothing, because the fixes of one edit set may
 //! change several files and writing only some of them would leave code that does not compile.
@@ -39,7 +39,7 @@ pub struct ApplyOptions {
     pub lock_call: &'static str,
 }
 
-/// What `apply` did.
+/// The outcome of `apply`.
 #[derive(Debug, Default)]
 pub struct ApplyReport {
     /// Indexes into the planned files of those written and kept.

@@ -163,8 +163,8 @@ pub fn fix_source_with(
         // Around an existing syntax error the parser may read the fixed text differently, so
         // try the fixes one at a time and keep those that add no error.
         Err(SourceError::Internal(_)) if !syntax_errors.is_empty() => {
-            let (fixed_text, kept) = finish_one_by_one(source, &mut findings, &applied);
-            applied = kept;
+            let (fixed_text, applied_fixes) = finish_one_by_one(source, &mut findings, &applied);
+            applied = applied_fixes;
             fixed_text
         }
         Err(err) => return Err(err),
@@ -180,7 +180,7 @@ pub fn fix_source_with(
 /// Applies the fixes of `findings` at `applied` in order, skipping each one whose result does not
 /// parse as well as the input, and returns the text and the fixes kept.
 fn finish_one_by_one(source: &str, findings: &mut [Finding], applied: &[usize]) -> (String, Vec<usize>) {
-    let mut kept = Vec::new();
+    let mut applied_fixes = Vec::new();
     let mut edits: Vec<edit::TextEdit> = Vec::new();
     let mut fixed_text = source.to_string();
     for &index in applied {
@@ -191,7 +191,7 @@ fn finish_one_by_one(source: &str, findings: &mut [Finding], applied: &[usize]) 
             Ok(text) => {
                 fixed_text = text;
                 edits = candidate;
-                kept.push(index);
+                applied_fixes.push(index);
             }
             Err(err) => {
                 log::debug!("fix for `{}` dropped: {err}", findings[index].struct_name);
@@ -203,5 +203,5 @@ fn finish_one_by_one(source: &str, findings: &mut [Finding], applied: &[usize]) 
             }
         }
     }
-    (fixed_text, kept)
+    (fixed_text, applied_fixes)
 }

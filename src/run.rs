@@ -23,7 +23,8 @@ pub enum ExitStatus {
     Clean = 0,
     /// A dry run found something to fix, or `--apply` left findings it could not fix.
     Pending = 1,
-    /// An error: an invalid rule file, a missing path, a file that could not be read or parsed.
+    /// An error: an invalid rule file, a missing path, a file that could not be read, decoded or
+    /// written, a syntax error, or changes that `--verify` undid.
     Error = 2,
 }
 
@@ -254,16 +255,16 @@ fn relative_to_current_folder(path: &Path) -> PathBuf {
 /// Keeps one entry per real file when symbolic links lead to a file more than once, preferring
 /// the file's own path over a link's.
 fn drop_duplicate_targets(checked: &mut Vec<CheckedFile>) {
-    let mut kept: Vec<CheckedFile> = Vec::with_capacity(checked.len());
+    let mut unique: Vec<CheckedFile> = Vec::with_capacity(checked.len());
     for file in checked.drain(..) {
-        match kept.iter_mut().find(|other| other.target == file.target) {
+        match unique.iter_mut().find(|other| other.target == file.target) {
             Some(other) if other.path != other.target && file.path == file.target => *other = file,
             Some(_) => log::debug!("{}: skipped, the same file as another path", file.path.display()),
-            None => kept.push(file),
+            None => unique.push(file),
         }
     }
-    kept.sort_by(|a, b| a.display.cmp(&b.display));
-    *checked = kept;
+    unique.sort_by(|a, b| a.display.cmp(&b.display));
+    *checked = unique;
 }
 
 /// Reports the syntax errors of a file, and returns whether it has any.

@@ -26,7 +26,7 @@ use crate::write::{self, FileWrite, WrittenFile};
 /// Rounds of follow-up edits after the first check; each round is followed by another check.
 const MAX_FOLLOW_UP_ROUNDS: usize = 3;
 
-/// The lock call that follow-up edits write: the one of the enabled `wrap` rules when they agree,
+/// Picks the lock call that follow-up edits write: the one of the enabled `wrap` rules when they agree,
 /// else `lock().unwrap()`.
 pub fn lock_call_for(rules: &RuleSet) -> &'static str {
     let mut calls = rules
@@ -268,8 +268,8 @@ fn quoted_list(names: &[String]) -> String {
         .join(", ")
 }
 
-/// Warns about written files that no checked target compiles, since `cargo check` says nothing
-/// about them.
+/// Warns about written files that no checked target compiles, since `cargo check` reports
+/// nothing about them.
 fn warn_uncompiled(journal: &[WrittenFile], compiled: &BTreeSet<PathBuf>) {
     for file in journal {
         let real = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
@@ -282,7 +282,7 @@ fn warn_uncompiled(journal: &[WrittenFile], compiled: &BTreeSet<PathBuf>) {
     }
 }
 
-/// The errors of `after` that `before` does not have, counting repeats.
+/// Returns the errors of `after` that `before` does not have, counting repeats.
 fn new_errors<'a>(before: &[Diagnostic], after: &'a [Diagnostic]) -> Vec<&'a Diagnostic> {
     let mut known: Vec<&Diagnostic> = before.iter().collect();
     let mut new = Vec::new();
@@ -297,7 +297,7 @@ fn new_errors<'a>(before: &[Diagnostic], after: &'a [Diagnostic]) -> Vec<&'a Dia
     new
 }
 
-/// What one error needs.
+/// The follow-up edit that one error needs.
 enum FollowUp {
     Edit { edit: TextEdit, note: String },
     Import,
@@ -465,7 +465,7 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-/// The workspace that contains `folder`, or `None` when no `Cargo.toml` is above it.
+/// Finds the workspace that contains `folder`, or `None` when no `Cargo.toml` is above it.
 fn workspace_of(folder: &Path) -> Result<Option<Workspace>, String> {
     let output = cargo()
         .args(["metadata", "--format-version", "1", "--no-deps"])
@@ -604,7 +604,7 @@ fn read_error(message: &Value, workspace_root: &Path) -> Option<Diagnostic> {
     })
 }
 
-/// The source files listed in the dep-info file that rustc writes beside `artifact`:
+/// Reads the source files listed in the dep-info file that rustc writes beside `artifact`:
 /// `deps/libname-hash.rmeta` has `deps/name-hash.d`.
 fn dep_info_sources(artifact: &Path, workspace_root: &Path) -> Vec<PathBuf> {
     let Some(stem) = artifact.file_stem().and_then(|stem| stem.to_str()) else {
@@ -653,7 +653,7 @@ fn split_escaped_spaces(list: &str) -> Vec<String> {
     items
 }
 
-/// A path as messages show it: relative to the current folder when it is inside it.
+/// Formats a path as messages show it: relative to the current folder when it is inside it.
 fn shown(path: &Path) -> String {
     let relative = std::env::current_dir()
         .ok()
@@ -715,7 +715,7 @@ mod tests {
     }
 
     #[test]
-    fn refcell_new_where_mutex_expected_becomes_mutex_new_with_import() {
+    fn refcell_new_becomes_mutex_new() {
         let text = "use crate::M;\n\nfn make() -> M {\n    M { sent: RefCell::new(Vec::new()) }\n}\n";
         let at = text.find("RefCell::new").unwrap();
         let error = error(
@@ -747,7 +747,7 @@ mod tests {
     }
 
     #[test]
-    fn span_that_does_not_match_text_has_no_follow_up() {
+    fn mismatched_span_has_no_follow_up() {
         let text = "fn f(m: &M) { m.sent.borrow_mut(); }";
         let error = error(
             "E0599",

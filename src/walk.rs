@@ -128,7 +128,7 @@ where
     errors.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The root that `path` was found under: the longest root that it starts with.
+/// Finds the root that `path` was found under: the longest root that it starts with.
 fn root_of<'a>(roots: &'a [PathBuf], path: &'a Path) -> &'a Path {
     roots
         .iter()

@@ -19,7 +19,7 @@ use std::process::Command;
 const TEMP_PREFIX: &str = ".mockfix-";
 const TEMP_SUFFIX: &str = ".tmp";
 
-/// Why one file was not written.
+/// The reason one file was not written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("the file changed on disk since mockfix read it")]
@@ -46,7 +46,7 @@ impl WriteError {
 }
 
 /// Replaces the file at `path` with `contents` atomically, keeping its permissions, whatever it
-/// holds now.
+/// contains now.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let permissions = std::fs::metadata(path)?.permissions();
     replace_through_temp(path, contents, permissions, || Ok(())).map_err(|err| match err {
@@ -55,7 +55,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     })
 }
 
-/// Replaces the file at `path` with `contents` if it still holds `expected`, keeping its
+/// Replaces the file at `path` with `contents` if it still contains `expected`, keeping its
 /// permissions. Read-only files and files in read-only folders are rejected, even when the
 /// operating system would let this process write them.
 pub fn replace_file(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(), WriteError> {
@@ -253,7 +253,7 @@ fn write_all_or_nothing_with(
 }
 
 /// Gives each of `files` its original bytes and permissions back, last written first. A file that
-/// no longer holds what mockfix wrote was changed by someone else and is left alone.
+/// no longer contains what mockfix wrote was changed by someone else and is left alone.
 ///
 /// Returns the files that could not be restored.
 pub fn restore(files: &[WrittenFile]) -> Vec<(PathBuf, WriteError)> {
@@ -298,7 +298,7 @@ pub fn remove_stale_temp_files(folder: &Path) -> Vec<PathBuf> {
     removed
 }
 
-/// The process id in a temporary file name of the form `.mockfix-<pid>-<random>.tmp`.
+/// Reads the process id from a temporary file name of the form `.mockfix-<pid>-<random>.tmp`.
 fn temp_file_pid(name: &str) -> Option<u32> {
     let rest = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
     let (pid, random) = rest.split_once('-')?;
@@ -308,7 +308,7 @@ fn temp_file_pid(name: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
-/// Where a file found by the walk lives, once symbolic links are resolved.
+/// The place of a file found by the walk, once symbolic links are resolved.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolved {
     /// The real file, inside the folder being fixed.
@@ -336,14 +336,14 @@ pub fn resolve_within(root: &Path, path: &Path) -> io::Result<Resolved> {
     }
 }
 
-/// Why `--apply` will not write some files.
+/// The reason `--apply` will not write some files.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VcsProblem {
     /// The files are not inside a git work tree.
     NoRepository(Vec<PathBuf>),
     /// The files have uncommitted changes, staged or not, or git does not track them.
     Dirty(Vec<DirtyFile>),
-    /// git could not be run, or failed; the message says why.
+    /// git could not be run, or failed, for the reason in the message.
     GitFailed(String),
 }
 
@@ -351,7 +351,7 @@ pub enum VcsProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirtyFile {
     pub path: PathBuf,
-    /// What `git status` reports, in words: `modified`, `staged`, `untracked`, ...
+    /// The state that `git status` reports, in words: `modified`, `staged`, `untracked`, ...
     pub state: String,
 }
 
@@ -426,7 +426,7 @@ pub fn check_vcs(files: &[PathBuf], allow_dirty: bool, allow_no_vcs: bool) -> Re
     Ok(())
 }
 
-/// The top folder of the git work tree that contains `folder`, or `None` outside of one.
+/// Finds the top folder of the git work tree that contains `folder`, or `None` outside of one.
 fn git_toplevel(folder: &Path) -> Result<Option<PathBuf>, VcsProblem> {
     let output = Command::new("git")
         .arg("-C")
@@ -603,7 +603,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn group_restores_first_file_when_second_folder_turns_read_only() {
+    fn group_restores_after_read_only_folder() {
         use std::os::unix::fs::PermissionsExt;
         let folder = tempfile::tempdir().unwrap();
         let (first_folder, second_folder) = (folder.path().join("one"), folder.path().join("two"));
@@ -618,8 +618,8 @@ mod tests {
             write_of(&b, "b old", "b new"),
         ];
 
-        // Both files pass the checks before writing; the second folder becomes read-only only
-        // after the first file is written, as if another program changed it meanwhile.
+        // Both files pass the checks before writing. The second folder becomes read-only after
+        // the first file is written, as if another program changed it meanwhile.
         let result = write_all_or_nothing_with(&writes, |index, write| {
             if index == 1 {
                 std::fs::set_permissions(&second_folder, Permissions::from_mode(0o555)).unwrap();
@@ -704,7 +704,8 @@ mod tests {
         }
         assert_eq!(remove_stale_temp_files(folder.path()), vec![stale.clone()]);
         assert!(!stale.exists());
-        assert!(own.exists() && unrelated.exists());
+        assert!(own.exists(), "a running process's file was removed");
+        assert!(unrelated.exists(), "another program's file was removed");
     }
 
     #[test]

@@ -480,7 +480,7 @@ fn binary_data_is_reported_or_skipped() {
     assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
     let message = stderr(&output);
     assert!(
-        message.contains("blob.rs: the file holds binary data (a NUL byte at offset 7)"),
+        message.contains("blob.rs: the file contains binary data (a NUL byte at offset 7)"),
         "stderr: {message}"
     );
     assert!(
@@ -508,7 +508,7 @@ fn generated_source(structs: usize) -> String {
 }
 
 #[test]
-fn file_over_size_limit_is_reported_and_left_alone() {
+fn oversized_file_is_reported() {
     // About 24 MB: tens of megabytes of generated code.
     let large = generated_source(150_000);
     assert!(large.len() > 20_000_000, "{} bytes", large.len());
@@ -549,7 +549,7 @@ fn large_generated_file_is_fixed() {
 }
 
 #[test]
-fn syntax_error_leaves_its_double_and_fixes_the_others() {
+fn syntax_error_blocks_only_its_double() {
     let broken = "use std::cell::RefCell;
 
 pub struct MockBroken {
@@ -689,7 +689,7 @@ fn temp_files_in(folder: &Path) -> Vec<String> {
 }
 
 /// Kills `--apply` with SIGKILL at random moments while it fixes many files and checks that each
-/// file holds exactly its old or exactly its new content. Temporary files that a killed run leaves
+/// file contains exactly its old or exactly its new content. Temporary files that a killed run leaves
 /// are removed by the next complete run that writes to their folder.
 #[test]
 fn killed_apply_leaves_each_file_old_or_new() {
@@ -723,7 +723,7 @@ fn killed_apply_leaves_each_file_old_or_new() {
         | 1;
     let mut random = Xorshift(seed);
     let work = tempfile::tempdir().unwrap();
-    let (mut runs_all_old, mut runs_mixed, mut runs_all_new, mut most_temp_files) = (0, 0, 0, 0);
+    let (mut runs_all_old, mut runs_mixed, mut runs_all_new, mut max_temp_files) = (0, 0, 0, 0);
     for run in 0..RUNS {
         write_originals(work.path(), &originals);
         let delay_ms = random.next() % (full_run_ms + 1);
@@ -754,7 +754,7 @@ fn killed_apply_leaves_each_file_old_or_new() {
             FILES => runs_all_new += 1,
             _ => runs_mixed += 1,
         }
-        most_temp_files = most_temp_files.max(temp_files_in(work.path()).len());
+        max_temp_files = max_temp_files.max(temp_files_in(work.path()).len());
     }
 
     write_originals(work.path(), &originals);
@@ -769,6 +769,6 @@ fn killed_apply_leaves_each_file_old_or_new() {
         "stale temporary files"
     );
     eprintln!(
-        "{RUNS} killed runs over {full_run_ms} ms: {runs_all_old} before any write, {runs_mixed} while writing, {runs_all_new} after the last write; at most {most_temp_files} temporary files left by one kill"
+        "{RUNS} killed runs over {full_run_ms} ms: {runs_all_old} before any write, {runs_mixed} while writing, {runs_all_new} after the last write; at most {max_temp_files} temporary files left by one kill"
     );
 }

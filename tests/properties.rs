@@ -138,8 +138,8 @@ fn field_value(kind: FieldKind) -> &'static str {
     }
 }
 
-/// One statement that uses field `f{field}` as `access` asks, in a way that compiles for the
-/// field's kind.
+/// Renders one statement that uses field `f{field}` as `access` requests, in a way that
+/// compiles for the field's kind.
 fn statement(field: usize, kind: FieldKind, access: Access) -> String {
     let name = format!("self.f{field}");
     match (kind, access) {

@@ -70,7 +70,7 @@ fn git(folder: &Path, args: &[&str]) {
     assert!(output.status.success(), "git {args:?} failed");
 }
 
-/// A committed Cargo package with `files`, and `target/` ignored.
+/// Creates a committed Cargo package with `files`, and `target/` ignored.
 fn package_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let folder = tempfile::tempdir().unwrap();
     for (name, text) in [("Cargo.toml", MANIFEST), (".gitignore", "target/\nCargo.lock\n")]
@@ -161,7 +161,7 @@ fn verify_restores_every_file_when_an_error_remains() {
 }
 
 #[test]
-fn verify_does_not_blame_errors_that_were_there_before() {
+fn verify_ignores_earlier_errors() {
     let broken = "pub fn broken() -> u32 {\n    \"not a number\"\n}\n";
     let package = package_with(&[
         ("src/lib.rs", "pub mod broken;\npub mod mock;\n"),

@@ -157,7 +157,7 @@ pub fn analyze_file(path: &str, source: &str, rules: &RuleSet) -> Result<Analysi
     })
 }
 
-/// The first syntax error inside the double's struct, one of its impls, or an item that the
+/// Finds the first syntax error inside the double's struct, one of its impls, or an item that the
 /// fix edits. Code around a syntax error may have been parsed as something it is not, so mockfix
 /// changes none of it.
 fn error_in_fixed_code<'a>(
