@@ -5,6 +5,7 @@
 //! change several files and writing only some of them would leave code that does not compile.
 //! Today every fix changes one file, so every group is one file.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -55,11 +56,14 @@ pub fn apply(files: &[PlannedFile], options: &ApplyOptions) -> ApplyReport {
     if files.is_empty() {
         return report;
     }
+    let displays: HashMap<&Path, &str> = files
+        .iter()
+        .map(|file| (file.path.as_path(), file.display.as_str()))
+        .collect();
     let display = |path: &Path| {
-        files
-            .iter()
-            .find(|file| file.path == path)
-            .map_or_else(|| path.display().to_string(), |file| file.display.clone())
+        displays
+            .get(path)
+            .map_or_else(|| path.display().to_string(), |shown| shown.to_string())
     };
     let paths: Vec<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
     if let Err(problem) = write::check_vcs(&paths, options.allow_dirty, options.allow_no_vcs) {
@@ -86,14 +90,17 @@ pub fn apply(files: &[PlannedFile], options: &ApplyOptions) -> ApplyReport {
     pause_for_tests();
 
     let mut journal = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    let groups: Vec<usize> = files
-        .iter()
-        .map(|file| file.group)
-        .filter(|group| seen.insert(*group))
-        .collect();
-    for group in groups {
-        let members: Vec<usize> = (0..files.len()).filter(|&index| files[index].group == group).collect();
+    // Groups in the order of their first file, each with its files in order.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_slots: HashMap<usize, usize> = HashMap::new();
+    for (index, file) in files.iter().enumerate() {
+        let slot = *group_slots.entry(file.group).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[slot].push(index);
+    }
+    for members in groups {
         let writes: Vec<FileWrite> = members
             .iter()
             .map(|&index| FileWrite {

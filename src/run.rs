@@ -256,11 +256,20 @@ fn relative_to_current_folder(path: &Path) -> PathBuf {
 /// the file's own path over a link's.
 fn drop_duplicate_targets(checked: &mut Vec<CheckedFile>) {
     let mut unique: Vec<CheckedFile> = Vec::with_capacity(checked.len());
+    let mut by_target: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
     for file in checked.drain(..) {
-        match unique.iter_mut().find(|other| other.target == file.target) {
-            Some(other) if other.path != other.target && file.path == file.target => *other = file,
-            Some(_) => log::debug!("{}: skipped, the same file as another path", file.path.display()),
-            None => unique.push(file),
+        match by_target.get(&file.target) {
+            Some(&index) => {
+                let other = &mut unique[index];
+                log::debug!("{}: skipped, the same file as another path", file.path.display());
+                if other.path != other.target && file.path == file.target {
+                    *other = file;
+                }
+            }
+            None => {
+                by_target.insert(file.target.clone(), unique.len());
+                unique.push(file);
+            }
         }
     }
     unique.sort_by(|a, b| a.display.cmp(&b.display));

@@ -208,6 +208,13 @@ impl Verifier {
         for (file, file_errors) in by_file {
             let bytes = std::fs::read(file)
                 .map_err(|err| vec![format!("{}: cannot read for a follow-up edit: {err}", shown(file))])?;
+            let written_before = journal.iter().find(|written| written.path == file);
+            if written_before.is_some_and(|written| written.written != bytes) {
+                return Err(vec![format!(
+                    "{}: the file changed on disk while `cargo check` ran, so mockfix cannot finish its fixes",
+                    shown(file)
+                )]);
+            }
             let (contents, file_notes) = plan_follow_ups(&bytes, &file_errors, self.lock_call)
                 .map_err(|unfixable| report_errors(&[unfixable], "reports"))?;
             notes.extend(file_notes.into_iter().map(|note| format!("{}:{note}", shown(file))));

@@ -158,6 +158,25 @@ mod tests {
     }
 
     #[test]
+    fn root_of_picks_longest_root() {
+        let roots = [
+            PathBuf::from("src"),
+            PathBuf::from("src/tests"),
+            PathBuf::from("benches"),
+        ];
+        assert_eq!(root_of(&roots, Path::new("src/tests/a.rs")), Path::new("src/tests"));
+        assert_eq!(root_of(&roots, Path::new("src/lib.rs")), Path::new("src"));
+        assert_eq!(root_of(&roots, Path::new("benches/b.rs")), Path::new("benches"));
+    }
+
+    #[test]
+    fn prefilter_reads_streams() {
+        let prefilter = Prefilter::new(&["RefCell"]);
+        assert!(prefilter.is_candidate_stream(&b"use std::cell::RefCell;"[..]).unwrap());
+        assert!(!prefilter.is_candidate_stream(&b"fn main() {}"[..]).unwrap());
+    }
+
+    #[test]
     fn prefilter_without_words_matches_nothing() {
         assert!(!Prefilter::new(&[]).is_candidate(b"RefCell"));
     }
