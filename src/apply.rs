@@ -157,6 +157,37 @@ pub fn apply(files: &[PlannedFile], options: &ApplyOptions) -> ApplyReport {
     report
 }
 
+/// Groups files whose changes belong together: each file is given the names of the doubles whose
+/// fixes or uses it changes, and files that share a name get the same group number. Two doubles
+/// of one name in different packages only make a group larger than it needs to be.
+pub fn edit_set_groups(names: &[Vec<String>]) -> Vec<usize> {
+    fn representative(parents: &mut [usize], mut index: usize) -> usize {
+        while parents[index] != index {
+            parents[index] = parents[parents[index]];
+            index = parents[index];
+        }
+        index
+    }
+    let mut parents: Vec<usize> = (0..names.len()).collect();
+    let mut first_file: HashMap<&str, usize> = HashMap::new();
+    for (index, file_names) in names.iter().enumerate() {
+        for name in file_names {
+            match first_file.get(name.as_str()) {
+                Some(&other) => {
+                    let (a, b) = (representative(&mut parents, index), representative(&mut parents, other));
+                    parents[a.max(b)] = a.min(b);
+                }
+                None => {
+                    first_file.insert(name, index);
+                }
+            }
+        }
+    }
+    (0..names.len())
+        .map(|index| representative(&mut parents, index))
+        .collect()
+}
+
 /// Describes why git cannot undo a change of some files, as message lines; `display` names a
 /// file.
 pub fn describe_vcs_problem(problem: &VcsProblem) -> Vec<String> {
@@ -223,4 +254,25 @@ fn pause_for_tests() {
     };
     eprintln!("mockfix: {PAUSE_BEFORE_WRITE_VARIABLE}: waiting {milliseconds} ms before writing");
     std::thread::sleep(Duration::from_millis(milliseconds));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&[&str]]) -> Vec<Vec<String>> {
+        list.iter()
+            .map(|file| file.iter().map(|name| name.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn groups_join_files_sharing_a_double() {
+        let groups = edit_set_groups(&names(&[&["MockA"], &["MockB"], &["MockA", "MockC"], &["MockC"], &[]]));
+        assert_eq!(groups[0], groups[2]);
+        assert_eq!(groups[2], groups[3]);
+        assert_ne!(groups[0], groups[1]);
+        assert_ne!(groups[4], groups[0]);
+        assert_ne!(groups[4], groups[1]);
+    }
 }

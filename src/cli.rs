@@ -1,8 +1,8 @@
-//! Command-line flags.
+//! Command-line flags and subcommands.
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -13,10 +13,14 @@ Exit codes:
 
 /// Find test doubles whose shared state is not synchronized and rewrite them to be thread-safe.
 #[derive(Debug, Parser)]
-#[command(name = "mockfix", version, after_help = AFTER_HELP)]
+#[command(name = "mockfix", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Files or folders to check; folders are walked, honoring .gitignore and skipping target/
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// [default: the Cargo workspace root, else the package root, else .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Print the fixes as unified diffs on stdout and write nothing (the default)
@@ -44,6 +48,27 @@ pub struct Cli {
     #[arg(long, requires = "apply")]
     pub verify: bool,
 
+    /// The output on stdout: unified diffs, one JSON document, SARIF 2.1.0, or GitHub Actions
+    /// annotations
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Diff)]
+    pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+
+    /// When to color the diff: auto colors it on a terminal unless NO_COLOR is set
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Log why files, structs and methods were skipped, on stderr
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// Flags that choose the rules and the files, shared by the check run and the subcommands that
+/// show the configuration.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SettingsArgs {
     /// Add a rule file, or a folder of *.toml rule files; a rule with the id of a built-in replaces it
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
@@ -52,13 +77,70 @@ pub struct Cli {
     #[arg(long)]
     pub no_default_rules: bool,
 
-    /// When to color the diff: auto colors it on a terminal unless NO_COLOR is set
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
-    pub color: ColorWhen,
+    /// Run only these rules (comma-separated ids or repeated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
 
-    /// Log why files, structs and methods were skipped, on stderr
-    #[arg(long)]
-    pub debug: bool,
+    /// Do not run these rules (comma-separated ids or repeated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Skip files whose path relative to the project root matches this glob, such as "src/**"
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Read this configuration file in place of the mockfix.toml found at the repository root
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the effective configuration and where each value came from
+    Config(SettingsArgs),
+    /// List the rules: id, summary, strategy and whether each is enabled
+    Rules(SettingsArgs),
+    /// Print a rule's description and example
+    Explain {
+        /// The rule id, such as refcell-in-shared-double
+        rule: String,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Run the [[test]] cases of rule files
+    Test {
+        /// A rule file or a folder of *.toml rule files [default: the built-in rules]
+        #[arg(value_name = "RULES_PATH")]
+        rules_path: Option<PathBuf>,
+        /// Write each failing case's actual output into its rule file as the expected output
+        #[arg(long, requires = "rules_path")]
+        update: bool,
+    },
+    /// Write a commented skeleton of a new rule file, NAME.toml
+    NewRule {
+        /// The rule id: lowercase words joined by -, naming the bad pattern
+        name: String,
+        /// The folder to write the rule file in
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page in roff format
+    Man,
+    /// Run the language server on stdin and stdout, for editors
+    Lsp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Diff,
+    Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,6 +156,19 @@ impl ColorWhen {
             ColorWhen::Auto => anstream::ColorChoice::Auto,
             ColorWhen::Always => anstream::ColorChoice::Always,
             ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
+impl SettingsArgs {
+    pub fn command_line_settings(&self) -> crate::config::project::CommandLineSettings {
+        crate::config::project::CommandLineSettings {
+            rules: self.rules.clone(),
+            no_default_rules: self.no_default_rules,
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            exclude: self.exclude.clone(),
+            config: self.config.clone(),
         }
     }
 }

@@ -53,13 +53,16 @@ impl fmt::Display for OverlapError {
     }
 }
 
-/// Sorts `edits` by position and rejects overlapping ones.
+/// Sorts `edits` by position, drops repeated identical replacements and rejects overlapping edits.
 ///
 /// Two inserts at the same offset are allowed and keep their relative order, so a caller can add
 /// a comma and then a new field at one place. A replacement may not share any byte with another
 /// edit, and an insert strictly inside a replaced range is an overlap.
 pub fn normalize(edits: &mut Vec<TextEdit>) -> Result<(), OverlapError> {
     edits.sort_by_key(|edit| (edit.start, !edit.is_insert(), edit.end));
+    // Two fixes may plan the same replacement, such as one rewrite of a whole file shared by two
+    // doubles; it is applied once.
+    edits.dedup_by(|later, earlier| later == earlier && !later.is_insert());
     for pair in edits.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         let overlaps = if a.is_insert() {
@@ -74,7 +77,6 @@ pub fn normalize(edits: &mut Vec<TextEdit>) -> Result<(), OverlapError> {
             });
         }
     }
-    edits.dedup();
     Ok(())
 }
 

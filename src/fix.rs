@@ -1,5 +1,7 @@
 //! Findings and fixes: what every language front end produces and every renderer consumes.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::edit::TextEdit;
 
 /// How safe it is to apply a fix without reading it.
@@ -31,6 +33,102 @@ pub struct Fix {
     /// Edits of the struct, its constructors, methods and use sites. Import edits are planned
     /// later for the whole file, once it is known which fixes are applied together.
     pub edits: Vec<TextEdit>,
+    /// The change to the double's type, which its uses in other files must follow.
+    pub conversion: Conversion,
+}
+
+/// How a fix changes a double, so that its uses in other files can change with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conversion {
+    /// These `RefCell` fields became `Mutex`es, locked with `.{lock_call}`.
+    Wrap {
+        fields: Vec<String>,
+        lock_call: String,
+        /// For each method of the double, the fields it locks, directly or through other methods.
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
+    /// A `Mutex<()>` field of this name was added, which every struct literal must initialise.
+    Guard { field: String },
+    /// Go: the methods of the double lock the `sync.Mutex` or `sync.RWMutex` field `field`.
+    GoGuard {
+        field: String,
+        /// The fix adds the field, so composite literals that list the fields by position stop
+        /// compiling.
+        field_added: bool,
+        /// The fields that the lock guards; methods declared in other files must not touch them.
+        state_fields: Vec<String>,
+        /// Methods that run only while their caller holds the lock, so no other code may call
+        /// them.
+        unlocked_helpers: Vec<String>,
+    },
+    /// `Rc` became `Arc` and `Rc<RefCell<T>>` became `Arc<Mutex<T>>` for these fields, and in the
+    /// results of these functions.
+    Rc {
+        fields: Vec<String>,
+        functions: Vec<SharedResult>,
+        lock_call: String,
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
+    /// These `Cell` fields became atomics or `Mutex`es.
+    Cell {
+        fields: Vec<CellField>,
+        /// `Ordering` variants of a load, a store and a read-modify-write.
+        orderings: (String, String, String),
+        lock_call: String,
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
+    /// A `static mut` of this name became a `static` atomic or `Mutex`.
+    StaticMut {
+        form: StaticForm,
+        /// `Ordering` variants of a load, a store and a read-modify-write.
+        orderings: (String, String, String),
+        lock_call: String,
+    },
+    /// These `UnsafeCell` fields became atomics or `Mutex`es and these `RefCell` fields
+    /// `Mutex`es, and the double's `unsafe impl Sync` and `unsafe impl Send` were removed.
+    UnsafeSyncCell {
+        fields: Vec<CellField>,
+        refcell_fields: Vec<String>,
+        orderings: (String, String, String),
+        lock_call: String,
+        method_locks: BTreeMap<String, BTreeSet<String>>,
+    },
+}
+
+/// The new type of a converted `static mut`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaticForm {
+    /// An atomic of this type, such as `AtomicUsize`, for an integer or `bool`.
+    Atomic(String),
+    /// A `Mutex` around the old value.
+    Mutex,
+    /// A `LazyLock<Mutex<T>>` for an `Option<T>` that every use filled on first access with
+    /// `get_or_insert_with`.
+    LazyMutex,
+}
+
+/// A function whose result holds converted `Rc<RefCell<T>>` values, so that locals bound from it
+/// are converted too: all of the result, or the listed elements of a returned tuple.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedResult {
+    pub function: String,
+    /// `None` when the whole result is shared; otherwise the tuple positions that are.
+    pub positions: Option<Vec<usize>>,
+}
+
+/// A `Cell` field and what replaces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellField {
+    pub name: String,
+    /// The atomic type, such as `AtomicUsize`, or `None` for a `Mutex`.
+    pub atomic: Option<String>,
+}
+
+/// A double declared in another file whose fix this file's uses must follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignDouble {
+    pub struct_name: String,
+    pub conversion: Conversion,
 }
 
 /// A test double whose shared state is not synchronized.

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::language::Language;
 use crate::walk::Prefilter;
 
 /// The largest file that mockfix parses. On a 20 MB generated file, parsing took about 100 bytes
@@ -24,14 +25,17 @@ pub enum SourceText {
     Unchecked(String),
 }
 
-/// Reads the file at `path` and decides whether and how it can be checked.
-pub fn read_source(path: &Path, prefilter: &Prefilter) -> SourceText {
+/// Reads the file at `path`, a source file of `language`, and decides whether and how it can be
+/// checked.
+pub fn read_source(path: &Path, prefilter: &Prefilter, language: Language) -> SourceText {
     let size = match std::fs::metadata(path) {
         Ok(metadata) => metadata.len(),
         Err(err) => return SourceText::Unchecked(format!("cannot read: {err}")),
     };
     if size > MAX_FILE_BYTES {
-        return match std::fs::File::open(path).and_then(|file| prefilter.is_candidate_stream(file)) {
+        let candidate = std::fs::File::open(path)
+            .and_then(|file| prefilter.is_candidate_stream(std::io::BufReader::new(file), language));
+        return match candidate {
             Ok(false) => SourceText::NotCandidate,
             Ok(true) => SourceText::Unchecked(format!(
                 "the file is {:.1} MiB, larger than the {} MiB that mockfix checks, so it was skipped and left unchanged; if it is generated code, list it in a .ignore file",
@@ -45,20 +49,20 @@ pub fn read_source(path: &Path, prefilter: &Prefilter) -> SourceText {
         Ok(bytes) => bytes,
         Err(err) => return SourceText::Unchecked(format!("cannot read: {err}")),
     };
-    decode(bytes, prefilter)
+    decode(bytes, prefilter, language)
 }
 
-fn decode(bytes: Vec<u8>, prefilter: &Prefilter) -> SourceText {
+fn decode(bytes: Vec<u8>, prefilter: &Prefilter, language: Language) -> SourceText {
     if let Some((order, units)) = utf16_units(&bytes) {
         let text = String::from_utf16_lossy(&units);
-        if !prefilter.is_candidate(text.as_bytes()) {
+        if !prefilter.is_candidate(text.as_bytes(), language) {
             return SourceText::NotCandidate;
         }
         return SourceText::Unchecked(format!(
             "the file is encoded as UTF-16 ({order}), and Rust source must be UTF-8; the file was skipped and left unchanged"
         ));
     }
-    if !prefilter.is_candidate(&bytes) {
+    if !prefilter.is_candidate(&bytes, language) {
         return SourceText::NotCandidate;
     }
     if let Some(at) = memchr::memchr(0, &bytes) {
@@ -102,7 +106,11 @@ mod tests {
     use super::*;
 
     fn prefilter() -> Prefilter {
-        Prefilter::new(&["RefCell"])
+        Prefilter::new(&crate::config::RuleSet::builtin())
+    }
+
+    fn decode(bytes: Vec<u8>, prefilter: &Prefilter) -> SourceText {
+        super::decode(bytes, prefilter, Language::Rust)
     }
 
     fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
@@ -141,7 +149,7 @@ mod tests {
 
     #[test]
     fn binary_data_is_reported() {
-        let bytes = b"RefCell\x00\x01\x02".to_vec();
+        let bytes = b"struct MockA { a: RefCell<u8> }\x00\x01\x02".to_vec();
         match decode(bytes, &prefilter()) {
             SourceText::Unchecked(reason) => assert!(reason.contains("binary data"), "{reason}"),
             other => panic!("expected a reason, got {other:?}"),
@@ -150,10 +158,10 @@ mod tests {
 
     #[test]
     fn byte_order_mark_is_stripped_and_remembered() {
-        match decode(b"\xEF\xBB\xBFuse std::cell::RefCell;".to_vec(), &prefilter()) {
+        match decode(b"\xEF\xBB\xBFstruct MockA { a: RefCell<u8> }".to_vec(), &prefilter()) {
             SourceText::Text { bom, text, bytes } => {
                 assert!(bom);
-                assert_eq!(text, "use std::cell::RefCell;");
+                assert_eq!(text, "struct MockA { a: RefCell<u8> }");
                 assert_eq!(bytes.len(), text.len() + 3);
             }
             other => panic!("expected text, got {other:?}"),

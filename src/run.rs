@@ -7,14 +7,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::apply::{apply, ApplyOptions, PlannedFile};
+use globset::GlobSet;
+
+use crate::apply::{apply, edit_set_groups, ApplyOptions, PlannedFile};
+use crate::cli::OutputFormat;
 use crate::config::RuleSet;
-use crate::crate_uses::PackageFiles;
 use crate::fix::Applicability;
+use crate::language::Language;
 use crate::read::{read_source, SourceText};
-use crate::walk::{check_root, for_each_rust_file_in, Prefilter};
+use crate::render::report::{self, Report};
+use crate::walk::{check_root, for_each_source_file_in, Prefilter};
+use crate::workspace::{Edition, EditionLookup};
 use crate::write::{resolve_within, Resolved};
-use crate::{fix_source, fix_source_with, FileOutcome, FixPolicy, FixRequest};
+use crate::{fix_source_with, FileOutcome, FixPolicy, FixRequest};
 
 /// The process exit code, as documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,45 +49,58 @@ pub struct RunOptions {
     /// With `Mode::Apply`, check the build after writing and undo changes that break it.
     pub verify: bool,
     pub color: anstream::ColorChoice,
+    pub format: OutputFormat,
+    /// Paths under this folder are shown relative to it and matched against `exclude`.
+    pub root: PathBuf,
+    /// Files to skip, matched against their shown path.
+    pub exclude: GlobSet,
 }
 
-/// A file the walk checked, with what came of it.
-struct CheckedFile {
-    path: PathBuf,
-    /// The real file behind `path`, symbolic links resolved: the one to write.
-    target: PathBuf,
-    display: String,
+/// A file the run checked, with what came of it.
+pub(crate) struct CheckedFile {
+    pub(crate) path: PathBuf,
+    /// The path without symbolic links, which tells two spellings of one file apart. It is the
+    /// file that `--apply` writes.
+    pub(crate) canonical: PathBuf,
+    pub(crate) display: String,
+    /// The file lies under the paths the run was given; a file outside them is changed only where
+    /// it uses a double fixed elsewhere.
+    pub(crate) walked: bool,
     /// The bytes as read, to detect a change between reading and writing.
-    original_bytes: Vec<u8>,
-    result: Result<CheckedText, String>,
+    pub(crate) original_bytes: Vec<u8>,
+    pub(crate) result: Result<CheckedText, String>,
 }
 
-struct CheckedText {
+pub(crate) struct CheckedText {
     /// A UTF-8 byte order mark that was stripped before parsing and goes back on write.
-    bom: bool,
-    text: String,
-    outcome: FileOutcome,
+    pub(crate) bom: bool,
+    pub(crate) text: String,
+    pub(crate) edition: Edition,
+    pub(crate) outcome: FileOutcome,
 }
 
 /// Runs mockfix over `options.paths` with `rules`.
 pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let mut had_error = false;
+    let mut run_errors = Vec::new();
     let mut roots = Vec::new();
     for path in &options.paths {
         match check_root(path) {
             Ok(()) => roots.push(path.clone()),
             Err(message) => {
-                eprintln!("mockfix: {}: {message}", path.display());
+                let message = format!("{}: {message}", path.display());
+                eprintln!("mockfix: {message}");
+                run_errors.push(message);
                 had_error = true;
             }
         }
     }
 
-    let words = rules.trigger_words();
-    let prefilter = Prefilter::new(&words);
+    let prefilter = Prefilter::new(rules);
     let checked = Mutex::new(Vec::new());
-    let walk_errors = for_each_rust_file_in(&roots, |root, path| {
-        if let Some(file) = check_file(root, path, &prefilter, rules, options.policy) {
+    let editions = EditionLookup::default();
+    let walk_errors = for_each_source_file_in(&roots, |root, path| {
+        if let Some(file) = check_file(root, path, &prefilter, rules, &editions, options) {
             checked
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -90,16 +108,18 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         }
     });
     for err in walk_errors {
-        match err.path {
-            Some(path) => eprintln!("mockfix: {}: cannot read: {}", path.display(), err.message),
-            None => eprintln!("mockfix: {}", err.message),
-        }
+        let message = match err.path {
+            Some(path) => format!("{}: cannot read: {}", path.display(), err.message),
+            None => err.message,
+        };
+        eprintln!("mockfix: {message}");
+        run_errors.push(message);
         had_error = true;
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
     drop_duplicate_targets(&mut checked);
-    review_uses_in_other_files(&mut checked, rules, options.policy);
+    crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy, &options.root, &editions);
 
     let mut fix_count = 0;
     let mut changed: Vec<&CheckedFile> = Vec::new();
@@ -113,14 +133,16 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 continue;
             }
         };
-        if report_syntax_errors(file, text) {
+        if report_syntax_errors(file, text, options.format) {
             had_error = true;
         }
-        report_findings(file, text, options.policy);
+        if options.format == OutputFormat::Diff {
+            report_findings(file, text, options.policy);
+        }
         let unapplied = text.outcome.findings.len() - text.outcome.applied.len();
         pending_findings += unapplied;
-        if !text.outcome.applied.is_empty() {
-            fix_count += text.outcome.applied.len();
+        fix_count += text.outcome.applied.len();
+        if text.outcome.fixed_text != text.text {
             changed.push(file);
         }
     }
@@ -129,7 +151,15 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let fixes_word = |n: usize| if n == 1 { "fix" } else { "fixes" };
     match options.mode {
         Mode::DryRun => {
-            print_diffs(&changed, options.color);
+            if options.format == OutputFormat::Diff {
+                print_diffs(&changed, options.color);
+            } else {
+                let counts = report::FixCounts {
+                    fixes: fix_count,
+                    files: changed.len(),
+                };
+                print_report(&checked, run_errors, rules, options, counts);
+            }
             eprintln!(
                 "mockfix: {fix_count} {} in {} {}",
                 fixes_word(fix_count),
@@ -151,6 +181,13 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 .filter_map(|file| file.result.as_ref().ok())
                 .map(|text| text.outcome.applied.len())
                 .sum();
+            if options.format != OutputFormat::Diff {
+                let counts = report::FixCounts {
+                    fixes: applied,
+                    files: written.len(),
+                };
+                print_report(&checked, run_errors, rules, options, counts);
+            }
             eprintln!(
                 "mockfix: applied {applied} {} in {} {}",
                 fixes_word(applied),
@@ -168,88 +205,93 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
-/// Marks the fixes of doubles that other files of their package use as needing review, and
-/// plans those files' fixes again.
-fn review_uses_in_other_files(checked: &mut [CheckedFile], rules: &RuleSet, policy: FixPolicy) {
-    let mut packages = PackageFiles::default();
-    for file in checked.iter_mut() {
-        let Ok(text) = &mut file.result else { continue };
-        let reviews = packages.reviews_for(&file.path, &text.outcome.findings);
-        if reviews.is_empty() {
-            continue;
-        }
-        let request = FixRequest {
-            policy,
-            reviews: &reviews,
-            only_struct: None,
-        };
-        match fix_source_with(&file.display, &text.text, rules, &request) {
-            Ok(outcome) => text.outcome = outcome,
-            Err(err) => file.result = Err(format!("{err}; the file was left unchanged")),
-        }
-    }
-}
-
 fn check_file(
     root: &Path,
     path: &Path,
     prefilter: &Prefilter,
     rules: &RuleSet,
-    policy: FixPolicy,
+    editions: &EditionLookup,
+    options: &RunOptions,
 ) -> Option<CheckedFile> {
-    let unchecked = |display: String, message: String| CheckedFile {
+    let display = display_path(path, &options.root);
+    if options.exclude.is_match(&display) {
+        log::debug!("{display}: skipped: matches an `exclude` glob");
+        return None;
+    }
+    let language = Language::of_path(path)?;
+    let unchecked = |display: String, bytes: Vec<u8>, message: String| CheckedFile {
         path: path.to_path_buf(),
-        target: path.to_path_buf(),
+        canonical: canonical_path(path),
         display,
-        original_bytes: Vec::new(),
+        walked: true,
+        original_bytes: bytes,
         result: Err(message),
     };
-    let (bytes, bom, text) = match read_source(path, prefilter) {
+    let (bytes, bom, text) = match read_source(path, prefilter, language) {
         SourceText::NotCandidate => return None,
-        SourceText::Unchecked(message) => return Some(unchecked(display_path(path), message)),
+        SourceText::Unchecked(message) => return Some(unchecked(display, Vec::new(), message)),
         SourceText::Text { bytes, bom, text } => (bytes, bom, text),
     };
 
     // Only a file inside the folder being fixed may be written, also when a link leads to it.
-    let is_link = std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink());
-    let target = match resolve_within(root, path) {
+    let canonical = match resolve_within(root, path) {
         Ok(Resolved::Inside(target)) => target,
         Ok(Resolved::Outside { target, folder }) => {
             log::warn!(
-                "{}: symbolic link to `{}`, which is outside `{}`, the folder being fixed; skipped. Run mockfix on the target's folder to check it",
-                display_path(path),
+                "{display}: symbolic link to `{}`, which is outside `{}`, the folder being fixed; skipped. Run mockfix on the target's folder to check it",
                 target.display(),
                 folder.display()
             );
             return None;
         }
-        Err(err) => return Some(unchecked(display_path(path), format!("cannot resolve the path: {err}"))),
+        Err(err) => return Some(unchecked(display, bytes, format!("cannot resolve the path: {err}"))),
     };
-    let display = if is_link {
-        display_path(&relative_to_current_folder(&target))
+    // A diff must name the file that changes, not the link to it.
+    let display = if is_symlink(path) {
+        display_path(&canonical, &options.root)
     } else {
-        display_path(path)
+        display
     };
 
-    let result = fix_source(&display, &text, rules, policy)
-        .map(|outcome| CheckedText { bom, text, outcome })
+    // Editions are a Rust idea; a Go file never looks for a `Cargo.toml`.
+    let edition = match language {
+        Language::Go => Ok(Edition::DEFAULT),
+        Language::Rust => editions.edition_for(path),
+    };
+    let edition = match edition {
+        Ok(edition) => edition,
+        Err(err) => {
+            let message = format!("cannot tell the Rust edition: {err}; the file was skipped");
+            return Some(unchecked(display, bytes, message));
+        }
+    };
+    let request = FixRequest {
+        policy: options.policy,
+        reviews: &[],
+        only_struct: None,
+        foreign: &[],
+        edition,
+    };
+    let result = fix_source_with(&display, &text, rules, &request)
+        .map(|outcome| CheckedText {
+            bom,
+            text,
+            edition,
+            outcome,
+        })
         .map_err(|err| format!("{err}; the file was left unchanged"));
     Some(CheckedFile {
         path: path.to_path_buf(),
-        target,
+        canonical,
         display,
+        walked: true,
         original_bytes: bytes,
         result,
     })
 }
 
-/// `path` relative to the current folder when it lies inside it, else `path` itself.
-fn relative_to_current_folder(path: &Path) -> PathBuf {
-    std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .ok()
-        .and_then(|folder| path.strip_prefix(folder).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink())
 }
 
 /// Keeps one entry per real file when symbolic links lead to a file more than once, preferring
@@ -258,16 +300,15 @@ fn drop_duplicate_targets(checked: &mut Vec<CheckedFile>) {
     let mut unique: Vec<CheckedFile> = Vec::with_capacity(checked.len());
     let mut by_target: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
     for file in checked.drain(..) {
-        match by_target.get(&file.target) {
+        match by_target.get(&file.canonical) {
             Some(&index) => {
-                let other = &mut unique[index];
                 log::debug!("{}: skipped, the same file as another path", file.path.display());
-                if other.path != other.target && file.path == file.target {
-                    *other = file;
+                if is_symlink(&unique[index].path) && !is_symlink(&file.path) {
+                    unique[index] = file;
                 }
             }
             None => {
-                by_target.insert(file.target.clone(), unique.len());
+                by_target.insert(file.canonical.clone(), unique.len());
                 unique.push(file);
             }
         }
@@ -277,14 +318,16 @@ fn drop_duplicate_targets(checked: &mut Vec<CheckedFile>) {
 }
 
 /// Reports the syntax errors of a file, and returns whether it has any.
-fn report_syntax_errors(file: &CheckedFile, text: &CheckedText) -> bool {
+fn report_syntax_errors(file: &CheckedFile, text: &CheckedText, format: OutputFormat) -> bool {
     let errors = &text.outcome.syntax_errors;
     let Some(first) = errors.first() else {
         return false;
     };
+    if format != OutputFormat::Diff {
+        return true;
+    }
     let more = match errors.len() {
         1 => String::new(),
-        2 => " (and 1 more)".to_string(),
         count => format!(" (and {} more)", count - 1),
     };
     eprintln!(
@@ -294,8 +337,33 @@ fn report_syntax_errors(file: &CheckedFile, text: &CheckedText) -> bool {
     true
 }
 
-fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
+/// Splits a file's bytes into whether it starts with a UTF-8 byte order mark and its text.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(bool, &str), String> {
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    std::str::from_utf8(body).map(|text| (bom, text)).map_err(|err| {
+        format!(
+            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
+            err.valid_up_to() + if bom { 3 } else { 0 }
+        )
+    })
+}
+
+pub(crate) fn canonical_path(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Returns the path shown for `path`: relative to `root` when it is inside it, else as given,
+/// with `/` separators.
+pub(crate) fn display_path(path: &Path, root: &Path) -> String {
+    let absolute = crate::workspace::absolute(path);
+    let shown = match absolute.strip_prefix(root) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative,
+        _ => path,
+    };
+    let text = shown.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
@@ -329,6 +397,78 @@ fn report_findings(file: &CheckedFile, text: &CheckedText, policy: FixPolicy) {
     }
 }
 
+/// Prints the report of a run in one of the machine-readable formats.
+fn print_report(
+    checked: &[CheckedFile],
+    run_errors: Vec<String>,
+    rules: &RuleSet,
+    options: &RunOptions,
+    counts: report::FixCounts,
+) {
+    let report = build_report(checked, run_errors, rules, options, counts);
+    let text = match options.format {
+        OutputFormat::Diff => return,
+        OutputFormat::Json => crate::render::json::render(&report),
+        OutputFormat::Sarif => crate::render::sarif::render(&report, rules),
+        OutputFormat::Github => crate::render::github::render(&report),
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed stdout, for example after `| head`, leaves nothing more to show.
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn build_report(
+    checked: &[CheckedFile],
+    run_errors: Vec<String>,
+    rules: &RuleSet,
+    options: &RunOptions,
+    counts: report::FixCounts,
+) -> Report {
+    let mut files = Vec::new();
+    for file in checked {
+        match &file.result {
+            Ok(text) => {
+                let findings = report::finding_reports(&file.display, &text.text, &text.outcome, rules, text.edition);
+                let edits = report::edit_reports(&text.text, &text.outcome.fixed_text);
+                // The first syntax error is an error of the file, as for a file that could not be
+                // checked at all, so that exit code 2 has a reason in the report. Later errors
+                // are mostly the parser's recovery from the first.
+                let errors: Vec<report::ErrorReport> = text
+                    .outcome
+                    .syntax_errors
+                    .first()
+                    .map(|error| report::ErrorReport {
+                        message: crate::SourceError::Syntax {
+                            line: error.line,
+                            column: error.column,
+                            message: error.message.clone(),
+                        }
+                        .to_string(),
+                    })
+                    .into_iter()
+                    .collect();
+                if !findings.is_empty() || !edits.is_empty() || !errors.is_empty() {
+                    files.push(report::FileReport {
+                        path: file.display.clone(),
+                        findings,
+                        edits,
+                        errors,
+                    });
+                }
+            }
+            Err(message) => files.push(report::FileReport {
+                path: file.display.clone(),
+                findings: Vec::new(),
+                edits: Vec::new(),
+                errors: vec![report::ErrorReport {
+                    message: message.clone(),
+                }],
+            }),
+        }
+    }
+    Report::new(files, run_errors, options.mode == Mode::Apply, counts)
+}
+
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -356,25 +496,42 @@ fn apply_changes<'a>(
     options: &RunOptions,
     rules: &RuleSet,
 ) -> (Vec<&'a CheckedFile>, bool) {
-    let mut files = Vec::new();
     let mut sources = Vec::new();
+    let mut names = Vec::new();
     for file in changed {
         let Ok(text) = &file.result else { continue };
-        let mut contents = Vec::with_capacity(text.outcome.fixed_text.len() + 3);
-        if text.bom {
-            contents.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        contents.extend_from_slice(text.outcome.fixed_text.as_bytes());
-        // Each fix changes one file today, so each file is its own all-or-nothing group.
-        files.push(PlannedFile {
-            display: file.display.clone(),
-            path: file.target.clone(),
-            original: file.original_bytes.clone(),
-            contents,
-            group: files.len(),
-        });
-        sources.push(*file);
+        // A fix and the rewrites of its double's uses in other files belong together.
+        let own = text
+            .outcome
+            .applied
+            .iter()
+            .map(|&index| &text.outcome.findings[index].struct_name);
+        names.push(
+            own.chain(&text.outcome.foreign_applied)
+                .cloned()
+                .collect::<Vec<String>>(),
+        );
+        sources.push((*file, text));
     }
+    let groups = edit_set_groups(&names);
+    let files: Vec<PlannedFile> = sources
+        .iter()
+        .zip(groups)
+        .map(|((file, text), group)| {
+            let mut contents = Vec::with_capacity(text.outcome.fixed_text.len() + 3);
+            if text.bom {
+                contents.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            contents.extend_from_slice(text.outcome.fixed_text.as_bytes());
+            PlannedFile {
+                display: file.display.clone(),
+                path: file.canonical.clone(),
+                original: file.original_bytes.clone(),
+                contents,
+                group,
+            }
+        })
+        .collect();
     let apply_options = ApplyOptions {
         allow_dirty: options.allow_dirty,
         allow_no_vcs: options.allow_no_vcs,
@@ -382,6 +539,6 @@ fn apply_changes<'a>(
         lock_call: crate::verify::lock_call_for(rules),
     };
     let report = apply(&files, &apply_options);
-    let written = report.written.iter().map(|&index| sources[index]).collect();
+    let written = report.written.iter().map(|&index| sources[index].0).collect();
     (written, report.failed)
 }

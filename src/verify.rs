@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::config::{RuleSet, Strategy};
 use crate::edit::{self, TextEdit};
+use crate::workspace::{Edition, EditionLookup};
 use crate::write::{self, FileWrite, WrittenFile};
 
 /// Rounds of follow-up edits after the first check; each round is followed by another check.
@@ -100,6 +101,8 @@ pub struct Verifier {
     targets: Vec<CheckTarget>,
     baseline: Vec<Diagnostic>,
     lock_call: &'static str,
+    /// The edition of each file that a follow-up edit changes, which its result is parsed with.
+    editions: EditionLookup,
 }
 
 impl Verifier {
@@ -118,6 +121,7 @@ impl Verifier {
             targets,
             baseline,
             lock_call,
+            editions: EditionLookup::default(),
         })
     }
 
@@ -215,7 +219,8 @@ impl Verifier {
                     shown(file)
                 )]);
             }
-            let (contents, file_notes) = plan_follow_ups(&bytes, &file_errors, self.lock_call)
+            let edition = self.editions.edition_for(file).unwrap_or(Edition::DEFAULT);
+            let (contents, file_notes) = plan_follow_ups(&bytes, &file_errors, self.lock_call, edition)
                 .map_err(|unfixable| report_errors(&[unfixable], "reports"))?;
             notes.extend(file_notes.into_iter().map(|note| format!("{}:{note}", shown(file))));
             writes.push(FileWrite {
@@ -316,6 +321,7 @@ fn plan_follow_ups<'a>(
     bytes: &[u8],
     errors: &[&'a Diagnostic],
     lock_call: &str,
+    edition: Edition,
 ) -> Result<(Vec<u8>, Vec<String>), &'a Diagnostic> {
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let text = std::str::from_utf8(&bytes[bom..]).map_err(|_| errors[0])?;
@@ -336,7 +342,7 @@ fn plan_follow_ups<'a>(
     let edited = edit::apply(text, &edits);
     // As for the fixes themselves: import `Mutex` where the code now names it, drop `RefCell`
     // imports that nothing uses any more, and reject a result with a new syntax error.
-    let fixed = crate::rust::finish(text, &edits).map_err(|_| errors[0])?;
+    let fixed = crate::rust::finish(text, &edits, edition).map_err(|_| errors[0])?;
     if fixed != edited {
         notes.push(" updated the `use` items".to_string());
     } else if needs_import {
@@ -696,7 +702,7 @@ mod tests {
             (at, at + "borrow_mut".len()),
             &[],
         );
-        let (fixed, notes) = plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()").unwrap();
+        let (fixed, notes) = plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()", Edition::DEFAULT).unwrap();
         assert_eq!(
             String::from_utf8(fixed).unwrap(),
             "fn f(m: &M) { m.sent.lock().unwrap().push(1); }"
@@ -714,7 +720,7 @@ mod tests {
             (at, at + "borrow".len()),
             &[],
         );
-        let (fixed, _) = plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()").unwrap();
+        let (fixed, _) = plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()", Edition::DEFAULT).unwrap();
         assert_eq!(
             String::from_utf8(fixed).unwrap(),
             "\u{feff}fn f(m: &M) -> usize {\r\n    m.sent.lock().unwrap().len()\r\n}\r\n"
@@ -731,7 +737,7 @@ mod tests {
             (at, at + "RefCell::new(Vec::new())".len()),
             &["expected `Mutex<Vec<String>>`, found `RefCell<Vec<_>>`"],
         );
-        let (fixed, notes) = plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()").unwrap();
+        let (fixed, notes) = plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()", Edition::DEFAULT).unwrap();
         assert_eq!(
             String::from_utf8(fixed).unwrap(),
             "use std::sync::Mutex;\nuse crate::M;\n\nfn make() -> M {\n    M { sent: Mutex::new(Vec::new()) }\n}\n"
@@ -749,7 +755,7 @@ mod tests {
             (at, at + "try_borrow_mut".len()),
             &[],
         );
-        let result = plan_follow_ups(text.as_bytes(), &[&unfixable], "lock().unwrap()");
+        let result = plan_follow_ups(text.as_bytes(), &[&unfixable], "lock().unwrap()", Edition::DEFAULT);
         assert!(result.is_err());
     }
 
@@ -762,7 +768,7 @@ mod tests {
             (0, 10),
             &[],
         );
-        assert!(plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()").is_err());
+        assert!(plan_follow_ups(text.as_bytes(), &[&error], "lock().unwrap()", Edition::DEFAULT).is_err());
     }
 
     #[test]

@@ -1,40 +1,80 @@
-//! Discovery: a parallel, gitignore-aware walk over the given paths that hands each Rust file to
-//! a worker, and the byte-level prefilter that lets most files skip decoding and parsing.
+//! Discovery: a parallel, gitignore-aware walk over the given paths that hands each Rust and Go
+//! file to a worker, and the byte-level prefilter that lets most files skip decoding and parsing.
 
 use std::path::{Path, PathBuf};
 
 use aho_corasick::AhoCorasick;
+
+use crate::config::RuleSet;
+use crate::language::Language;
 use ignore::{WalkBuilder, WalkState};
 
-/// Decides from a file's bytes whether it can hold a finding: it must contain one of the rules'
-/// trigger words, such as `RefCell`.
+/// Decides from a file's bytes whether it can hold a finding, before the file is decoded or
+/// parsed: for some rule of the file's language, the file must contain one of the rule's state
+/// words (`RefCell`) and one of its name words (`Mock`, `Fake`, ...).
 pub struct Prefilter {
     matcher: Option<AhoCorasick>,
+    /// For each rule, its language and the pattern ids of its state words and of its name words
+    /// (`None`: any name).
+    rules: Vec<(Language, Vec<usize>, Option<Vec<usize>>)>,
 }
 
 impl Prefilter {
-    pub fn new(words: &[&str]) -> Prefilter {
+    pub fn new(rules: &RuleSet) -> Prefilter {
+        let mut words: Vec<String> = Vec::new();
+        let mut id_of = |word: &String| match words.iter().position(|known| known == word) {
+            Some(id) => id,
+            None => {
+                words.push(word.clone());
+                words.len() - 1
+            }
+        };
+        let mut groups = Vec::new();
+        for rule in rules.enabled() {
+            let (state, names) = rule.required_words();
+            let state_ids = state.iter().map(&mut id_of).collect();
+            let name_ids = names.map(|names| names.iter().map(&mut id_of).collect());
+            groups.push((rule.language, state_ids, name_ids));
+        }
         let matcher = if words.is_empty() {
             None
         } else {
-            Some(AhoCorasick::new(words).expect("trigger words are plain literals"))
+            Some(AhoCorasick::new(&words).expect("words are plain literals"))
         };
-        Prefilter { matcher }
+        Prefilter { matcher, rules: groups }
     }
 
-    pub fn is_candidate(&self, bytes: &[u8]) -> bool {
-        self.matcher.as_ref().is_some_and(|matcher| matcher.is_match(bytes))
+    /// Whether a file of `language` with these bytes can hold a finding.
+    pub fn is_candidate(&self, bytes: &[u8], language: Language) -> bool {
+        let Some(matcher) = &self.matcher else { return false };
+        let mut found = vec![false; matcher.patterns_len()];
+        for hit in matcher.find_overlapping_iter(bytes) {
+            found[hit.pattern().as_usize()] = true;
+        }
+        self.any_rule_matches(&found, language)
     }
 
     /// Like `is_candidate`, for a file read in pieces, so that a large file need not fit in memory.
-    pub fn is_candidate_stream(&self, reader: impl std::io::Read) -> std::io::Result<bool> {
-        let Some(matcher) = &self.matcher else {
-            return Ok(false);
-        };
-        let mut matches = matcher
+    /// Words that overlap another word can be missed, so a file may pass that `is_candidate`
+    /// would drop, never the other way round for words that stand alone.
+    pub fn is_candidate_stream(&self, reader: impl std::io::Read, language: Language) -> std::io::Result<bool> {
+        let Some(matcher) = &self.matcher else { return Ok(false) };
+        let mut found = vec![false; matcher.patterns_len()];
+        let hits = matcher
             .try_stream_find_iter(reader)
             .expect("the default match kind supports streams");
-        matches.next().transpose().map(|found| found.is_some())
+        for hit in hits {
+            found[hit?.pattern().as_usize()] = true;
+        }
+        Ok(self.any_rule_matches(&found, language))
+    }
+
+    fn any_rule_matches(&self, found: &[bool], language: Language) -> bool {
+        self.rules.iter().any(|(rule_language, state, names)| {
+            *rule_language == language
+                && state.iter().any(|id| found[*id])
+                && names.as_ref().is_none_or(|names| names.iter().any(|id| found[*id]))
+        })
     }
 }
 
@@ -66,21 +106,21 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// Calls `visit` on every `.rs` file under `roots`, from several threads at once, in no fixed
-/// order. `target/` folders, hidden files and files ignored by `.gitignore` or `.ignore` are
-/// skipped; a root that is itself a file is always visited.
-pub fn for_each_rust_file<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
+/// Calls `visit` on every `.rs` and `.go` file under `roots`, from several threads at once, in no
+/// fixed order. `target/` folders, hidden files and files ignored by `.gitignore` or `.ignore`
+/// are skipped; a root that is itself a file is always visited.
+pub fn for_each_source_file<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
 where
     F: Fn(&Path) + Sync,
 {
-    for_each_rust_file_in(roots, |_root, path| visit(path))
+    for_each_source_file_in(roots, |_root, path| visit(path))
 }
 
-/// Like `for_each_rust_file`, and passes `visit` the root that each file was found under.
+/// Like `for_each_source_file`, and passes `visit` the root that each file was found under.
 ///
 /// Symbolic links to files are visited too, by the link's path; links to folders are not
 /// followed, except when a root is one.
-pub fn for_each_rust_file_in<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
+pub fn for_each_source_file_in<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
 where
     F: Fn(&Path, &Path) + Sync,
 {
@@ -104,11 +144,14 @@ where
                     let is_link = entry.file_type().is_some_and(|kind| kind.is_symlink());
                     let is_file = entry.file_type().is_some_and(|kind| kind.is_file())
                         || (is_link && std::fs::metadata(entry.path()).is_ok_and(|target| target.is_file()));
-                    let is_rust = entry.path().extension().is_some_and(|ext| ext == "rs");
-                    if is_file && is_rust {
+                    let is_source = Language::of_path(entry.path()).is_some();
+                    if is_file && is_source {
                         visit(root_of(roots, entry.path()), entry.path());
                     } else if is_file && entry.depth() == 0 {
-                        log::warn!("{}: not a Rust source file (.rs), skipped", entry.path().display());
+                        log::warn!(
+                            "{}: not a Rust (.rs) or Go (.go) source file, skipped",
+                            entry.path().display()
+                        );
                     }
                 }
                 Err(err) => {
@@ -150,11 +193,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefilter_matches_trigger_words_only() {
-        let prefilter = Prefilter::new(&["RefCell", "Atomic"]);
-        assert!(prefilter.is_candidate(b"use std::cell::RefCell;"));
-        assert!(prefilter.is_candidate(b"x: AtomicUsize"));
-        assert!(!prefilter.is_candidate(b"fn main() {}"));
+    fn prefilter_needs_state_and_name_words() {
+        let prefilter = Prefilter::new(&RuleSet::builtin());
+        let rust = Language::Rust;
+        assert!(prefilter.is_candidate(b"use std::cell::RefCell; struct MockMailer", rust));
+        assert!(prefilter.is_candidate(b"struct FakeClock { now: AtomicU64 }", rust));
+        assert!(!prefilter.is_candidate(b"use std::cell::RefCell; struct Registry", rust));
+        assert!(!prefilter.is_candidate(b"struct MockMailer; fn main() {}", rust));
     }
 
     #[test]
@@ -171,13 +216,25 @@ mod tests {
 
     #[test]
     fn prefilter_reads_streams() {
-        let prefilter = Prefilter::new(&["RefCell"]);
-        assert!(prefilter.is_candidate_stream(&b"use std::cell::RefCell;"[..]).unwrap());
-        assert!(!prefilter.is_candidate_stream(&b"fn main() {}"[..]).unwrap());
+        let prefilter = Prefilter::new(&RuleSet::builtin());
+        let double = &b"use std::cell::RefCell;\nstruct MockMailer { sent: RefCell<Vec<String>> }"[..];
+        assert!(prefilter.is_candidate_stream(double, Language::Rust).unwrap());
+        assert!(!prefilter
+            .is_candidate_stream(&b"fn main() {}"[..], Language::Rust)
+            .unwrap());
     }
 
     #[test]
-    fn prefilter_without_words_matches_nothing() {
-        assert!(!Prefilter::new(&[]).is_candidate(b"RefCell"));
+    fn prefilter_uses_rules_of_file_language() {
+        let prefilter = Prefilter::new(&RuleSet::builtin());
+        let go_mock = b"type MockMailer struct{ sent []string }\nfunc (m *MockMailer) Send() {}";
+        assert!(prefilter.is_candidate(go_mock, Language::Go));
+        assert!(!prefilter.is_candidate(go_mock, Language::Rust));
+        assert!(!prefilter.is_candidate(b"RefCell MockMailer", Language::Go));
+    }
+
+    #[test]
+    fn prefilter_without_rules_matches_nothing() {
+        assert!(!Prefilter::new(&RuleSet::default()).is_candidate(b"RefCell MockMailer", Language::Rust));
     }
 }

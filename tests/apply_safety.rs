@@ -472,7 +472,7 @@ fn empty_file_is_left_alone() {
 #[test]
 fn binary_data_is_reported_or_skipped() {
     let mut candidate = b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec();
-    candidate.extend_from_slice(b"RefCell");
+    candidate.extend_from_slice(b"struct MockA { a: RefCell<u8> }");
     candidate.extend((0..4096u32).map(|i| (i * 7 % 251) as u8));
     let other: Vec<u8> = (0..4096u32).map(|i| (i * 13 % 251) as u8).collect();
     let repo = git_repo_with(&[("blob.rs", &candidate), ("noise.rs", &other)]);
@@ -608,7 +608,7 @@ fn bad_paths_have_clear_messages() {
         "stderr: {message}"
     );
     assert!(
-        message.contains("notes.txt: not a Rust source file (.rs), skipped"),
+        message.contains("notes.txt: not a Rust (.rs) or Go (.go) source file, skipped"),
         "stderr: {message}"
     );
 }
@@ -699,14 +699,33 @@ fn killed_apply_leaves_each_file_old_or_new() {
         .map(|i| (format!("mock_{i:03}.rs"), double(&format!("MockMailer{i:03}"))))
         .collect();
 
-    // The expected new content comes from a complete run on a copy. Its duration sets the range
-    // of kill moments, so that kills land while files are being written, on slow and fast disks.
+    // The expected new content comes from a complete run on a copy. The test hook announces when
+    // that run starts writing, and the kill moments are spread over the time before and during
+    // the writes, so that most kills land while files are written, on slow and fast disks.
     let reference = tempfile::tempdir().unwrap();
     write_originals(reference.path(), &originals);
     let started = std::time::Instant::now();
-    let complete = mockfix(reference.path(), &["--apply", "--allow-no-vcs"]);
+    let mut complete = Command::new(env!("CARGO_BIN_EXE_mockfix"))
+        .args(["--apply", "--allow-no-vcs"])
+        .current_dir(reference.path())
+        .env("MOCKFIX_TEST_PAUSE_BEFORE_WRITE_MS", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut write_start_ms = None;
+    let mut reference_stderr = Vec::new();
+    for line in BufReader::new(complete.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line.contains("MOCKFIX_TEST_PAUSE_BEFORE_WRITE_MS") {
+            write_start_ms = Some(started.elapsed().as_millis() as u64);
+        }
+        reference_stderr.push(line);
+    }
+    let status = complete.wait().unwrap();
     let full_run_ms = started.elapsed().as_millis() as u64;
-    assert_eq!(complete.status.code(), Some(0), "stderr: {}", stderr(&complete));
+    assert_eq!(status.code(), Some(0), "stderr: {}", reference_stderr.join("\n"));
+    let write_start_ms = write_start_ms.expect("the complete run announces its writes");
     let expected: Vec<Vec<u8>> = originals.iter().map(|(name, _)| read(reference.path(), name)).collect();
     for ((name, old), new) in originals.iter().zip(&expected) {
         assert_ne!(
@@ -726,7 +745,12 @@ fn killed_apply_leaves_each_file_old_or_new() {
     let (mut runs_all_old, mut runs_mixed, mut runs_all_new, mut max_temp_files) = (0, 0, 0, 0);
     for run in 0..RUNS {
         write_originals(work.path(), &originals);
-        let delay_ms = random.next() % (full_run_ms + 1);
+        // One run in five is killed before the writes, the others while they go on.
+        let delay_ms = if run % 5 == 0 {
+            random.next() % (write_start_ms + 1)
+        } else {
+            write_start_ms + random.next() % (full_run_ms - write_start_ms + 1)
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_mockfix"))
             .args(["--apply", "--allow-no-vcs"])
             .current_dir(work.path())
@@ -769,6 +793,6 @@ fn killed_apply_leaves_each_file_old_or_new() {
         "stale temporary files"
     );
     eprintln!(
-        "{RUNS} killed runs over {full_run_ms} ms: {runs_all_old} before any write, {runs_mixed} while writing, {runs_all_new} after the last write; at most {max_temp_files} temporary files left by one kill"
+        "{RUNS} killed runs, writes from {write_start_ms} to {full_run_ms} ms: {runs_all_old} before any write, {runs_mixed} while writing, {runs_all_new} after the last write; at most {max_temp_files} temporary files left by one kill"
     );
 }

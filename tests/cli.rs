@@ -297,7 +297,7 @@ fn user_rule_folder_adds_rules() {
 #[test]
 fn unreadable_files_are_reported_and_run_goes_on() {
     let folder = tempfile::tempdir().unwrap();
-    let mut not_utf8 = b"// RefCell \xff\xfe\n".to_vec();
+    let mut not_utf8 = b"// RefCell in MockLegacy \xff\xfe\n".to_vec();
     not_utf8.extend_from_slice(CLEAN.as_bytes());
     std::fs::write(folder.path().join("a_binary.rs"), &not_utf8).unwrap();
     std::fs::write(
@@ -390,7 +390,7 @@ fn dry_run_output_snapshot() {
 }
 
 #[test]
-fn double_used_in_another_file_needs_review() {
+fn uses_in_other_files_follow_the_fix() {
     let user =
         "use crate::mock::MockMailer;\n\nfn sent(mock: &MockMailer) -> usize {\n    mock.sent.borrow().len()\n}\n";
     let repo = git_repo_with(&[
@@ -399,23 +399,33 @@ fn double_used_in_another_file_needs_review() {
         ("src/user.rs", user),
     ]);
     let output = mockfix(repo.path(), &["--dry-run", "src/mock.rs"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        stdout(&output),
-        "",
-        "a fix that breaks another file is not applied by default"
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    let diff = stdout(&output);
+    assert!(diff.contains("+++ b/src/mock.rs"), "diff: {diff}");
+    assert!(diff.contains("+++ b/src/user.rs"), "diff: {diff}");
+    assert!(diff.contains("+    mock.sent.lock().unwrap().len()"), "diff: {diff}");
+    assert!(
+        stderr(&output).contains("1 fix in 2 files"),
+        "stderr: {}",
+        stderr(&output)
     );
+}
+
+#[test]
+fn use_that_cannot_follow_holds_fix_back() {
+    let user = "use crate::mock::MockMailer;\n\nfn cell(mock: &MockMailer) -> &std::cell::RefCell<Vec<String>> {\n    &mock.sent\n}\n";
+    let repo = git_repo_with(&[
+        ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n"),
+        ("src/mock.rs", DOUBLE),
+        ("src/user.rs", user),
+    ]);
+    let output = mockfix(repo.path(), &["--dry-run", "src/mock.rs"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "", "no file changes while a use cannot follow the fix");
     let message = stderr(&output);
     assert!(
-        message.contains("`src/user.rs` also uses `MockMailer`"),
+        message.contains("in `src/user.rs`: `.sent` at line 4 is used as a `RefCell`"),
         "stderr: {message}"
     );
     assert!(message.contains("--unsafe-fixes"), "stderr: {message}");
-
-    let forced = mockfix(repo.path(), &["--dry-run", "--unsafe-fixes", "src/mock.rs"]);
-    assert!(
-        stdout(&forced).contains("+++ b/src/mock.rs"),
-        "stdout: {}",
-        stdout(&forced)
-    );
 }

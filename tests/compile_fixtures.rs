@@ -1,5 +1,6 @@
 //! Builds every fixture and its `.fixed.rs` with `rustc --edition 2021 --test` and runs the test
 //! binaries, so that each fixture is known to show the bug and each fixed version to cure it.
+//! A case may list more editions: its fixed version is then built and run under each of them.
 //!
 //! Each case is its own test, so the test harness builds cases in parallel. Within a case, the
 //! fixture and its fixed version are built and run on two threads. The `.fixed.rs` files are
@@ -26,15 +27,30 @@ enum Before {
     FailsTests,
     /// No rule applies, so the fixture builds and passes and its fixed version is identical.
     PassesUnchanged,
+    /// A `static mut` shared by tests is a data race whose outcome varies from run to run, so the
+    /// fixture is built under edition 2024, which rejects references to a `static mut`.
+    RejectedByEdition2024,
 }
 
-/// Declares one test per fixture.
+impl Before {
+    /// The edition the fixture is built with to show its bug.
+    fn edition(self, editions: &[&'static str]) -> &'static str {
+        match self {
+            Before::RejectedByEdition2024 => "2024",
+            _ => editions[0],
+        }
+    }
+}
+
+/// Declares one test per fixture. Cases without `editions [..]` are built with edition 2021.
 macro_rules! compile_tests {
-    ($($test:ident: $rule:literal / $case:literal, before $before:ident;)*) => {
+    ($($test:ident: $rule:literal / $case:literal, before $before:ident $(, editions [$($edition:literal),+])?;)*) => {
         $(
             #[test]
             fn $test() {
-                check_case($rule, $case, Before::$before);
+                // "2021" heads the list only when the case names no editions of its own.
+                let editions: &[&'static str] = &["2021" $(, $($edition),+)?];
+                check_case($rule, $case, Before::$before, &editions[usize::from(editions.len() > 1)..]);
             }
         )*
 
@@ -55,13 +71,22 @@ compile_tests! {
     refcell_doc_comments: "refcell-in-shared-double" / "doc_comments", before FailsToCompileE0277;
     refcell_let_bound_guard: "refcell-in-shared-double" / "let_bound_guard", before FailsToCompileE0277;
     refcell_field_name_shared_with_real_store: "refcell-in-shared-double" / "field_name_shared_with_real_store", before FailsToCompileE0277;
+    refcell_derive_clone_generic: "refcell-in-shared-double" / "derive_clone_generic", before FailsToCompileE0277;
     refcell_not_applicable_registry: "refcell-in-shared-double" / "not_applicable_registry", before PassesUnchanged;
+    cell_counter_rmw: "cell-in-shared-double" / "counter_rmw", before FailsToCompileE0277;
+    cell_mixed_types: "cell-in-shared-double" / "mixed_types", before FailsToCompileE0277;
+    rc_shared_log: "rc-in-shared-double" / "shared_log", before FailsToCompileE0277;
     atomic_basic_counter: "split-atomic-update-in-double" / "basic_counter", before FailsTests;
     atomic_existing_mutex_field: "split-atomic-update-in-double" / "existing_mutex_field", before FailsTests;
     atomic_delegating_method: "split-atomic-update-in-double" / "delegating_method", before FailsTests;
     atomic_private_helper: "split-atomic-update-in-double" / "private_helper", before FailsTests;
     atomic_mut_self_method: "split-atomic-update-in-double" / "mut_self_method", before FailsTests;
     atomic_struct_literals: "split-atomic-update-in-double" / "struct_literals", before FailsTests;
+    static_counter_and_log: "static-mut-in-tests" / "counter_and_log", before RejectedByEdition2024, editions ["2021", "2024"];
+    static_lazy_map: "static-mut-in-tests" / "lazy_map", before RejectedByEdition2024, editions ["2021", "2024"];
+    static_other_module: "static-mut-in-tests" / "other_module", before RejectedByEdition2024, editions ["2021", "2024"];
+    unsafe_sync_counter: "unsafe-sync-over-cell" / "unsafe_cell_counter", before FailsTests;
+    unsafe_sync_refcell_log: "unsafe-sync-over-cell" / "refcell_log", before FailsTests;
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -111,7 +136,7 @@ enum BuildOutcome {
     TestsPassed,
 }
 
-fn check_case(rule: &str, case: &str, before: Before) {
+fn check_case(rule: &str, case: &str, before: Before, editions: &[&'static str]) {
     let label = format!("{rule}/{case}");
     let dir = fixtures_dir().join(rule);
     let before_path = dir.join(format!("{case}.rs"));
@@ -127,15 +152,52 @@ fn check_case(rule: &str, case: &str, before: Before) {
         fixed_path.display()
     );
 
-    let (before_outcome, fixed_outcome) = std::thread::scope(|scope| {
-        let before_build = scope.spawn(|| build_and_run(case, &before_path));
-        let fixed_build = scope.spawn(|| build_and_run(case, &fixed_path));
+    let (before_outcome, fixed_outcomes) = std::thread::scope(|scope| {
+        let before_build = scope.spawn(|| build_and_run(case, &before_path, before.edition(editions)));
+        let fixed_builds: Vec<_> = editions
+            .iter()
+            .map(|edition| (*edition, scope.spawn(|| build_and_run(case, &fixed_path, edition))))
+            .collect();
         (
             before_build.join().expect("building the fixture panicked"),
-            fixed_build.join().expect("building the fixed file panicked"),
+            fixed_builds
+                .into_iter()
+                .map(|(edition, build)| (edition, build.join().expect("building the fixed file panicked")))
+                .collect::<Vec<_>>(),
         )
     });
 
+    for (edition, fixed_outcome) in fixed_outcomes {
+        let label = format!("{label} (edition {edition})");
+        check_fixed(&label, &fixed_path, fixed_outcome);
+    }
+
+    match (before, before_outcome) {
+        (Before::FailsToCompileE0277, BuildOutcome::CompileError { stderr }) => assert!(
+            stderr.contains("error[E0277]"),
+            "{label}: the fixture should fail to compile because its double is not `Sync` (E0277), \
+             but rustc failed with other errors:\n{stderr}"
+        ),
+        (Before::RejectedByEdition2024, BuildOutcome::CompileError { stderr }) => assert!(
+            stderr.contains("reference to mutable static"),
+            "{label}: the fixture should fail to compile under edition 2024 because it takes a \
+             reference to a `static mut`, but rustc failed with other errors:\n{stderr}"
+        ),
+        (Before::FailsTests, BuildOutcome::TestsFailed { .. }) => {}
+        (Before::PassesUnchanged, BuildOutcome::TestsPassed) => {
+            let before_bytes = std::fs::read(&before_path).expect("the fixture was read by rustc a moment ago");
+            let fixed_bytes = std::fs::read(&fixed_path).expect("the fixed file was read by rustc a moment ago");
+            assert!(
+                before_bytes == fixed_bytes,
+                "{label}: no rule applies here, so the fixed file must equal the fixture"
+            );
+        }
+        (expected, actual) => panic!("{label}: expected the fixture to behave as {expected:?}, but got {actual:#?}"),
+    }
+}
+
+/// Checks that the fixed file built and its tests passed.
+fn check_fixed(label: &str, fixed_path: &Path, fixed_outcome: BuildOutcome) {
     match fixed_outcome {
         BuildOutcome::TestsPassed => {}
         BuildOutcome::CompileError { stderr } => {
@@ -156,40 +218,22 @@ fn check_case(rule: &str, case: &str, before: Before) {
             fixed_path.display()
         ),
     }
-
-    match (before, before_outcome) {
-        (Before::FailsToCompileE0277, BuildOutcome::CompileError { stderr }) => assert!(
-            stderr.contains("error[E0277]"),
-            "{label}: the fixture should fail to compile because its double is not `Sync` (E0277), \
-             but rustc failed with other errors:\n{stderr}"
-        ),
-        (Before::FailsTests, BuildOutcome::TestsFailed { .. }) => {}
-        (Before::PassesUnchanged, BuildOutcome::TestsPassed) => {
-            let before_bytes = std::fs::read(&before_path).expect("the fixture was read by rustc a moment ago");
-            let fixed_bytes = std::fs::read(&fixed_path).expect("the fixed file was read by rustc a moment ago");
-            assert!(
-                before_bytes == fixed_bytes,
-                "{label}: no rule applies here, so the fixed file must equal the fixture"
-            );
-        }
-        (expected, actual) => panic!("{label}: expected the fixture to behave as {expected:?}, but got {actual:#?}"),
-    }
 }
 
 fn rustc() -> PathBuf {
     std::env::var_os("RUSTC").map_or_else(|| PathBuf::from("rustc"), PathBuf::from)
 }
 
-/// Builds `source` as a test binary in a fresh temporary folder and runs it with the default
-/// number of test threads.
-fn build_and_run(crate_name: &str, source: &Path) -> BuildOutcome {
+/// Builds `source` as a test binary of `edition` in a fresh temporary folder and runs it with the
+/// default number of test threads.
+fn build_and_run(crate_name: &str, source: &Path, edition: &str) -> BuildOutcome {
     let dir = tempfile::tempdir().expect("failed to create a temporary folder for the test binary");
     let binary = dir.path().join("bin");
 
     // `--crate-name` because rustc derives the name from the file stem, and `case.fixed` is not a
     // valid crate name.
     let compile = Command::new(rustc())
-        .args(["--edition", "2021", "--test", "--crate-name", crate_name, "-o"])
+        .args(["--edition", edition, "--test", "--crate-name", crate_name, "-o"])
         .arg(&binary)
         .arg(source)
         .output()

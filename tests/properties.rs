@@ -239,7 +239,7 @@ proptest! {
     fn fixes_parse_and_are_idempotent((source, crlf) in file(), include_needs_review in any::<bool>()) {
         let rules = RuleSet::load(&[], false).expect("the built-in rules load");
         let policy = FixPolicy { include_needs_review };
-        prop_assert!(mockfix::rust::parse(&source).is_ok(), "the generated input does not parse:\n{}", source);
+        prop_assert!(mockfix::rust::parse(&source, mockfix::Edition::DEFAULT).is_ok(), "the generated input does not parse:\n{}", source);
 
         let first = fix_source("tests/doubles.rs", &source, &rules, policy);
         let first = match first {
@@ -247,7 +247,7 @@ proptest! {
             Err(err) => return Err(TestCaseError::fail(format!("{err}\n{source}"))),
         };
         let fixed = &first.fixed_text;
-        if let Err(err) = mockfix::rust::parse(fixed) {
+        if let Err(err) = mockfix::rust::parse(fixed, mockfix::Edition::DEFAULT) {
             return Err(TestCaseError::fail(format!("{err}\ninput:\n{source}\noutput:\n{fixed}")));
         }
         if crlf {

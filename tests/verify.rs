@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 
 const MANIFEST: &str = "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
 
-const LIB: &str = "pub mod mock;\npub mod user;\n";
+const LIB: &str = "pub mod alias;\npub mod mock;\npub mod user;\n";
+
+/// Another name for the double, so that `USER` never names it and mockfix's own search for uses
+/// in other files does not find that file.
+const ALIAS: &str = "pub type Mailer = crate::mock::MockMailer;\n";
 
 const MOCK: &str = "use std::cell::RefCell;
 
@@ -26,18 +30,18 @@ impl MockMailer {
 }
 ";
 
-/// Another file of the package that reads the double's field and builds it, so the fix of
-/// `MOCK` alone does not compile.
+/// Another file of the package that reads the double's field and builds it through `ALIAS`, so
+/// the fix of `MOCK` alone does not compile.
 const USER: &str = "use std::cell::RefCell;
 
-use crate::mock::MockMailer;
+use crate::alias::Mailer;
 
-pub fn count(mock: &MockMailer) -> usize {
+pub fn count(mock: &Mailer) -> usize {
     mock.sent.borrow().len()
 }
 
-pub fn make() -> MockMailer {
-    MockMailer { sent: RefCell::new(vec![String::new()]) }
+pub fn make() -> Mailer {
+    Mailer { sent: RefCell::new(vec![String::new()]) }
 }
 ";
 
@@ -107,8 +111,13 @@ fn cargo_check_passes(folder: &Path) -> bool {
 
 #[test]
 fn verify_finishes_fixes_from_compiler_errors() {
-    let package = package_with(&[("src/lib.rs", LIB), ("src/mock.rs", MOCK), ("src/user.rs", USER)]);
-    let output = mockfix(package.path(), &["--apply", "--unsafe-fixes", "--verify"]);
+    let package = package_with(&[
+        ("src/lib.rs", LIB),
+        ("src/alias.rs", ALIAS),
+        ("src/mock.rs", MOCK),
+        ("src/user.rs", USER),
+    ]);
+    let output = mockfix(package.path(), &["--apply", "--verify"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let message = stderr(&output);
     assert!(
@@ -116,7 +125,7 @@ fn verify_finishes_fixes_from_compiler_errors() {
         "stderr: {message}"
     );
     assert!(
-        message.contains("src/user.rs:10:24: changed `RefCell` to `Mutex`"),
+        message.contains("src/user.rs:10:20: changed `RefCell` to `Mutex`"),
         "stderr: {message}"
     );
     assert!(
@@ -127,14 +136,14 @@ fn verify_finishes_fixes_from_compiler_errors() {
         read(package.path(), "src/user.rs"),
         "use std::sync::Mutex;
 
-use crate::mock::MockMailer;
+use crate::alias::Mailer;
 
-pub fn count(mock: &MockMailer) -> usize {
+pub fn count(mock: &Mailer) -> usize {
     mock.sent.lock().unwrap().len()
 }
 
-pub fn make() -> MockMailer {
-    MockMailer { sent: Mutex::new(vec![String::new()]) }
+pub fn make() -> Mailer {
+    Mailer { sent: Mutex::new(vec![String::new()]) }
 }
 "
     );
@@ -144,9 +153,14 @@ pub fn make() -> MockMailer {
 
 #[test]
 fn verify_restores_every_file_when_an_error_remains() {
-    let user = format!("{USER}\npub fn idle(mock: &MockMailer) -> bool {{\n    mock.sent.try_borrow().is_ok()\n}}\n");
-    let package = package_with(&[("src/lib.rs", LIB), ("src/mock.rs", MOCK), ("src/user.rs", &user)]);
-    let output = mockfix(package.path(), &["--apply", "--unsafe-fixes", "--verify"]);
+    let user = format!("{USER}\npub fn idle(mock: &Mailer) -> bool {{\n    mock.sent.try_borrow().is_ok()\n}}\n");
+    let package = package_with(&[
+        ("src/lib.rs", LIB),
+        ("src/alias.rs", ALIAS),
+        ("src/mock.rs", MOCK),
+        ("src/user.rs", &user),
+    ]);
+    let output = mockfix(package.path(), &["--apply", "--verify"]);
     assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
     let message = stderr(&output);
     assert!(

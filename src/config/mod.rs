@@ -6,15 +6,31 @@
 //! names the file, and the line, column and key when the mistake has a place in the file.
 
 mod compile;
+pub mod project;
 mod rule_file;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use compile::{LockPolicy, Rule, StateKind, Strategy};
+pub use compile::{
+    compile_rule, is_identifier, AtomicOrdering, GoMutexType, LockPolicy, Rule, RuleTest, StateKind, Strategy,
+    DEFAULT_TEST_PATH,
+};
 
 /// The built-in rules: `(id, TOML text)`. The id is the file name without `.toml`.
 pub const BUILTIN_RULES: &[(&str, &str)] = &[
+    (
+        "cell-in-shared-double",
+        include_str!("../../rules/cell-in-shared-double.toml"),
+    ),
+    (
+        "rc-in-shared-double",
+        include_str!("../../rules/rc-in-shared-double.toml"),
+    ),
+    (
+        "go-unsynchronized-mock",
+        include_str!("../../rules/go-unsynchronized-mock.toml"),
+    ),
     (
         "refcell-in-shared-double",
         include_str!("../../rules/refcell-in-shared-double.toml"),
@@ -22,6 +38,14 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
     (
         "split-atomic-update-in-double",
         include_str!("../../rules/split-atomic-update-in-double.toml"),
+    ),
+    (
+        "static-mut-in-tests",
+        include_str!("../../rules/static-mut-in-tests.toml"),
+    ),
+    (
+        "unsafe-sync-over-cell",
+        include_str!("../../rules/unsafe-sync-over-cell.toml"),
     ),
 ];
 
@@ -67,6 +91,19 @@ impl RuleSet {
     /// Builds the rule set of a run: the built-ins unless `no_default_rules`, then each rule file
     /// or folder of `.toml` files in `paths`. A user rule with the id of an earlier rule replaces it.
     pub fn load(paths: &[PathBuf], no_default_rules: bool) -> Result<RuleSet, Vec<RuleError>> {
+        let (set, errors) = RuleSet::load_valid(paths, no_default_rules);
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Like `load`, but keeps the rules that compile and returns the errors of the others.
+    ///
+    /// A command-line run reports invalid rule files and checks nothing. The language server keeps
+    /// checking with the valid rules and shows the errors in the editor until they are fixed.
+    pub fn load_valid(paths: &[PathBuf], no_default_rules: bool) -> (RuleSet, Vec<RuleError>) {
         let mut set = if no_default_rules {
             RuleSet::default()
         } else {
@@ -87,11 +124,7 @@ impl RuleSet {
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(set)
-        } else {
-            Err(errors)
-        }
+        (set, errors)
     }
 
     fn insert(&mut self, rule: Rule) {
@@ -99,6 +132,18 @@ impl RuleSet {
             Some(existing) => *existing = rule,
             None => self.rules.push(rule),
         }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Rule> {
+        self.rules.iter_mut().find(|rule| rule.id == id)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.rules.iter().map(|rule| rule.id.as_str()).collect()
     }
 
     pub fn enabled(&self) -> impl Iterator<Item = &Rule> {
@@ -118,7 +163,8 @@ impl RuleSet {
     }
 }
 
-fn rule_files_under(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
+/// Lists the rule files that `path` names: the file itself, or the `*.toml` files directly in a folder.
+pub fn rule_files_under(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
     let metadata = std::fs::metadata(path).map_err(|err| RuleError {
         file: path.to_path_buf(),
         position: None,
@@ -140,7 +186,8 @@ fn rule_files_under(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
     Ok(files)
 }
 
-fn load_rule_file(file: &Path) -> Result<Rule, RuleError> {
+/// Reads and compiles one rule file; the rule id is the file name without `.toml`.
+pub fn load_rule_file(file: &Path) -> Result<Rule, RuleError> {
     let bytes = std::fs::read(file).map_err(|err| RuleError {
         file: file.to_path_buf(),
         position: None,
@@ -163,6 +210,23 @@ mod tests {
     fn builtin_rules_compile() {
         let set = RuleSet::builtin();
         assert_eq!(set.rules.len(), BUILTIN_RULES.len());
+    }
+
+    #[test]
+    fn load_valid_keeps_valid_rules_beside_invalid_ones() {
+        let folder = tempfile::tempdir().unwrap();
+        let valid = BUILTIN_RULES[0].1.replace("\"Mock*\"", "\"*Recorder\"");
+        std::fs::write(folder.path().join("recorder-in-tests.toml"), valid).unwrap();
+        std::fs::write(folder.path().join("broken-rule.toml"), "summary = 1\n").unwrap();
+
+        let (set, errors) = RuleSet::load_valid(&[folder.path().to_path_buf()], false);
+
+        let ids: Vec<&str> = set.rules.iter().map(|rule| rule.id.as_str()).collect();
+        assert!(ids.contains(&"recorder-in-tests"), "{ids:?}");
+        assert_eq!(set.rules.len(), BUILTIN_RULES.len() + 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].file.ends_with("broken-rule.toml"), "{}", errors[0]);
+        assert!(RuleSet::load(&[folder.path().to_path_buf()], false).is_err());
     }
 
     #[test]

@@ -5,13 +5,13 @@
 //! following Rust's rules for temporaries, and reports a second lock of the same mutex inside
 //! that span, directly or through a method call that locks it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
 
-use super::index::StructInfo;
-use super::text::node_range;
+use super::index::MethodInfo;
+use super::text::{node_range, token_range};
 use super::uses::MethodCall;
 
 /// A place where the fixed code takes the lock of `field`.
@@ -24,18 +24,22 @@ pub struct LockSite {
     pub token: SyntaxToken,
     /// The value whose field is locked, when it is a plain name such as `self` or `mock`.
     pub receiver: Option<String>,
+    /// The fixed code binds the guard itself with `let`, so the lock is held to the end of the
+    /// block, which the original code at `token` does not show.
+    pub held_to_block_end: bool,
 }
 
-/// For each method of the struct, the fields it locks directly or through methods it calls on
-/// `self`.
+/// For each method in `methods`, the fields it locks directly or through methods it calls on
+/// `self`, starting from what `known` says of methods defined elsewhere.
 pub fn locks_by_method(
-    info: &StructInfo,
+    methods: &[MethodInfo],
     sites: &[LockSite],
     calls: &[MethodCall],
-) -> HashMap<String, BTreeSet<String>> {
-    let mut direct: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut callees: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for method in &info.methods {
+    known: &BTreeMap<String, BTreeSet<String>>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut direct: BTreeMap<String, BTreeSet<String>> = known.clone();
+    let mut callees: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for method in methods {
         let (start, end) = node_range(method.node.syntax());
         let inside = |offset: usize| start <= offset && offset < end;
         direct.entry(method.name.clone()).or_default().extend(
@@ -72,52 +76,141 @@ pub fn locks_by_method(
     }
 }
 
-/// Returns a description of the first lock taken while the same lock is already held, if any.
-pub fn find_double_lock(
+/// Returns why the planned locks are unsafe, if they are: a lock taken again while it is held
+/// (directly, or by a method called on the same value), a lock held across `.await`, the value
+/// passed to a call that may re-enter it while locked, or two fields locked in both orders.
+pub fn find_lock_hazard(
     source: &str,
+    tokens: &[SyntaxToken],
     sites: &[LockSite],
     calls: &[MethodCall],
-    locks: &HashMap<String, BTreeSet<String>>,
+    locks: &BTreeMap<String, BTreeSet<String>>,
 ) -> Option<String> {
+    let mut nested_orders: Vec<(String, String, usize)> = Vec::new();
     for site in sites {
-        let (start, end) = lock_span(&site.token);
+        let (start, end) = if site.held_to_block_end {
+            let_scope(&site.token)
+        } else {
+            lock_span(&site.token)
+        };
         let inside = |offset: usize| start <= offset && offset < end;
+        let line = line_of(source, site.offset);
+
         for other in sites
             .iter()
-            .filter(|other| other.field == site.field && other.offset != site.offset)
+            .filter(|other| other.offset != site.offset && inside(other.offset))
         {
-            if inside(other.offset) {
+            if other.field == site.field {
                 return Some(format!(
-                    "`{}` would be locked at line {} while the lock taken at line {} is still held, and a `std::sync::Mutex` is not re-entrant",
+                    "`{}` would be locked at line {} while the lock taken at line {line} is still held, and a `std::sync::Mutex` is not re-entrant, so the fix would deadlock; release the first borrow earlier, then run mockfix again",
                     site.field,
                     line_of(source, other.offset),
-                    line_of(source, site.offset),
                 ));
             }
+            nested_orders.push((site.field.clone(), other.field.clone(), other.offset));
         }
+
         // A call locks the same mutex only when it is made on the same value: `self.count()` while
         // `self.calls` is locked, or `mock.count()` while `mock.calls` is.
         let same_value = |call: &&MethodCall| call.receiver.is_some() && call.receiver == site.receiver;
         for call in calls.iter().filter(|call| inside(call.offset)).filter(same_value) {
-            if locks.get(&call.name).is_some_and(|fields| fields.contains(&site.field)) {
+            let Some(fields) = locks.get(&call.name) else { continue };
+            if fields.contains(&site.field) {
                 return Some(format!(
-                    "`{}` locks `{}` at line {} while the lock taken at line {} is still held, and a `std::sync::Mutex` is not re-entrant",
+                    "`{}` locks `{}` at line {} while the lock taken at line {line} is still held, and a `std::sync::Mutex` is not re-entrant, so the fix would deadlock; release the first borrow earlier, then run mockfix again",
                     call.name,
                     site.field,
                     line_of(source, call.offset),
-                    line_of(source, site.offset),
+                ));
+            }
+            for field in fields {
+                nested_orders.push((site.field.clone(), field.clone(), call.offset));
+            }
+        }
+
+        let span_tokens = tokens_in(tokens, start, end);
+        if let Some(await_token) = span_tokens.iter().find(|token| token.kind() == T![await]) {
+            return Some(format!(
+                "the lock of `{}` taken at line {line} would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`; move the borrow out of the awaiting statement, then run mockfix again",
+                site.field,
+                line_of(source, token_range(await_token).0),
+            ));
+        }
+        if let Some(receiver) = &site.receiver {
+            if let Some(offset) = passed_as_argument(span_tokens, receiver) {
+                return Some(format!(
+                    "`{receiver}` is passed to a call at line {} while the lock of `{}` taken at line {line} is held, and that call may lock it again; release the borrow before the call, then run mockfix again",
+                    line_of(source, offset),
+                    site.field,
                 ));
             }
         }
     }
+
+    // Two fields locked in both orders can deadlock two threads.
+    for (outer, inner, offset) in &nested_orders {
+        if let Some((_, _, reverse_offset)) = nested_orders
+            .iter()
+            .find(|(other_outer, other_inner, _)| other_outer == inner && other_inner == outer)
+        {
+            return Some(format!(
+                "`{inner}` is locked while `{outer}` is held at line {}, and `{outer}` while `{inner}` is held at line {}, so two threads can deadlock; lock them in one order, then run mockfix again",
+                line_of(source, *offset),
+                line_of(source, *reverse_offset),
+            ));
+        }
+    }
     None
+}
+
+/// Returns the tokens whose start lies in `start..end`.
+pub fn tokens_in(tokens: &[SyntaxToken], start: usize, end: usize) -> &[SyntaxToken] {
+    let first = tokens.partition_point(|token| token_range(token).0 < start);
+    let last = tokens.partition_point(|token| token_range(token).0 < end);
+    &tokens[first..last]
+}
+
+/// Returns the offset of a call argument that is `receiver` itself, or a reference to it: `f(self)`,
+/// `callback(&*self)`, `g(x, &mock)`.
+pub fn passed_as_argument(tokens: &[SyntaxToken], receiver: &str) -> Option<usize> {
+    for (i, token) in tokens.iter().enumerate() {
+        if token.text() != receiver {
+            continue;
+        }
+        let mut before = i;
+        while before > 0 && matches!(tokens[before - 1].kind(), T![&] | T![*] | T![mut]) {
+            before -= 1;
+        }
+        let opens_argument = before > 0 && matches!(tokens[before - 1].kind(), T!['('] | T![,]);
+        let closes_argument = tokens
+            .get(i + 1)
+            .is_some_and(|next| matches!(next.kind(), T![')'] | T![,]));
+        // `(self)` right after a method name on `Self::` is a call on the same value, which the
+        // call graph covers; any other call may call back into it.
+        if opens_argument && closes_argument && !is_tuple_or_group(tokens, before - 1) {
+            return Some(token_range(token).0);
+        }
+    }
+    None
+}
+
+/// Returns whether the `(` or `,` at `at` belongs to a tuple or a parenthesised expression rather than
+/// to the arguments of a call: a call's `(` follows a name, `>` of a turbofish, or `)`.
+fn is_tuple_or_group(tokens: &[SyntaxToken], at: usize) -> bool {
+    if tokens[at].kind() != T!['('] {
+        return false;
+    }
+    let Some(before) = at.checked_sub(1).map(|i| &tokens[i]) else {
+        return true;
+    };
+    !matches!(before.kind(), SyntaxKind::IDENT | T![>] | T![')'] | T![self] | T![Self])
 }
 
 pub fn line_of(source: &str, offset: usize) -> usize {
     source[..offset].matches('\n').count() + 1
 }
 
-/// The byte range during which a lock taken at `token` is held.
+/// Returns the byte range during which a lock taken at `token` is held.
 ///
 /// A lock taken in an expression is a temporary: it lives until the end of the enclosing
 /// statement, or of a shorter temporary scope such as an `if` condition, a match arm or a closure
@@ -162,7 +255,20 @@ fn lock_span(token: &SyntaxToken) -> (usize, usize) {
     (0, usize::MAX)
 }
 
-/// Whether `child` is the condition of an `if` or `while` without `let`, which drops its
+/// From the `let` statement that contains `token` to the end of its block.
+fn let_scope(token: &SyntaxToken) -> (usize, usize) {
+    let Some(statement) = token
+        .parent_ancestors()
+        .find(|node| node.kind() == SyntaxKind::LET_STMT)
+    else {
+        return lock_span(token);
+    };
+    let (start, end) = node_range(&statement);
+    let block_end = statement.parent().map_or(end, |block| node_range(&block).1);
+    (start, block_end)
+}
+
+/// Returns whether `child` is the condition of an `if` or `while` without `let`, which drops its
 /// temporaries before the body runs.
 fn is_plain_condition(node: &SyntaxNode, child: &SyntaxNode) -> bool {
     let condition = if let Some(if_expr) = ast::IfExpr::cast(node.clone()) {
@@ -180,34 +286,27 @@ fn is_plain_condition(node: &SyntaxNode, child: &SyntaxNode) -> bool {
     })
 }
 
-/// Whether the `let` keeps the guard of the lock at `token` alive: `let g = self.x.lock()`, or a
-/// reference into it such as `let first = &self.x.lock()[0]`.
+/// Returns whether the `let` keeps the guard of the lock at `token` alive: `let g = self.x.lock()`, or a
+/// reference into it such as `let first = &self.x.lock()[0]`, whose temporary is extended.
+/// `let n = *self.x.lock();` copies the value and drops the guard at the end of the statement.
 fn binds_lock_guard(let_stmt: &SyntaxNode, token: &SyntaxToken) -> bool {
     let Some(mut expr) = ast::LetStmt::cast(let_stmt.clone()).and_then(|stmt| stmt.initializer()) else {
         return false;
     };
+    let mut under_borrow = false;
     loop {
-        expr = match expr {
-            ast::Expr::ParenExpr(inner) => match inner.expr() {
-                Some(inner) => inner,
-                None => return false,
-            },
-            ast::Expr::RefExpr(inner) => match inner.expr() {
-                Some(inner) => inner,
-                None => return false,
-            },
-            ast::Expr::PrefixExpr(inner) if inner.op_kind() == Some(ast::UnaryOp::Deref) => match inner.expr() {
-                Some(inner) => inner,
-                None => return false,
-            },
-            ast::Expr::FieldExpr(inner) => match inner.expr() {
-                Some(inner) => inner,
-                None => return false,
-            },
-            ast::Expr::IndexExpr(inner) => match inner.base() {
-                Some(inner) => inner,
-                None => return false,
-            },
+        let inner = match &expr {
+            ast::Expr::ParenExpr(inner) => inner.expr(),
+            ast::Expr::RefExpr(inner) => {
+                under_borrow = true;
+                inner.expr()
+            }
+            // Dereferences, fields and indexes keep a temporary alive only under a borrow.
+            ast::Expr::PrefixExpr(inner) if under_borrow && inner.op_kind() == Some(ast::UnaryOp::Deref) => {
+                inner.expr()
+            }
+            ast::Expr::FieldExpr(inner) if under_borrow => inner.expr(),
+            ast::Expr::IndexExpr(inner) if under_borrow => inner.base(),
             ast::Expr::MethodCallExpr(call) => {
                 let Some(ast::Expr::FieldExpr(receiver)) = call.receiver() else {
                     return false;
@@ -218,5 +317,7 @@ fn binds_lock_guard(let_stmt: &SyntaxNode, token: &SyntaxToken) -> bool {
             }
             _ => return false,
         };
+        let Some(inner) = inner else { return false };
+        expr = inner;
     }
 }

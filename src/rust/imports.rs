@@ -26,7 +26,7 @@ pub struct UseLeaf {
 }
 
 impl UseLeaf {
-    /// Whether the leaf puts `name` in scope.
+    /// Returns whether the leaf puts `name` in scope.
     pub fn binds(&self, name: &str) -> bool {
         !self.is_glob && self.alias.as_deref().or(self.path.last().map(String::as_str)) == Some(name)
     }
@@ -92,7 +92,7 @@ fn trees_of(module: &SyntaxNode) -> (Vec<UseLeaf>, Vec<UseList>) {
     (leaves, lists)
 }
 
-/// The leaves of every `use` item directly in `module`.
+/// Returns the leaves of every `use` item directly in `module`.
 pub fn use_leaves(module: &SyntaxNode) -> Vec<UseLeaf> {
     trees_of(module).0
 }
@@ -122,54 +122,14 @@ fn unqualified_uses(root: &SyntaxNode, name: &str) -> Vec<SyntaxToken> {
         .collect()
 }
 
-/// Whether `path`'s name already means `path` in `module`, or cannot be imported there because an
-/// explicit import binds the name to something else (planning reports that case as a conflict).
-///
-/// A name that reaches the module only through a glob, such as `use super::*`, counts when the
-/// glob brings exactly `path`; otherwise an explicit import is added, which shadows the glob.
-/// Modules in `gaining` count as importing `path` already.
-fn module_imports(module: &SyntaxNode, path: &[&str], gaining: &[SyntaxNode]) -> bool {
-    let name = *path.last().expect("an import path has a name");
-    if gaining.contains(module) {
-        return true;
-    }
-    let leaves = use_leaves(module);
-    if leaves.iter().any(|leaf| leaf.binds(name)) {
-        return true;
-    }
-    glob_brings(module, path, gaining)
-}
-
-fn glob_brings(module: &SyntaxNode, path: &[&str], gaining: &[SyntaxNode]) -> bool {
-    let name = *path.last().expect("an import path has a name");
-    if gaining.contains(module) {
-        return true;
-    }
-    let leaves = use_leaves(module);
-    if let Some(leaf) = leaves.iter().find(|leaf| leaf.binds(name)) {
-        return leaf.is_path(path);
-    }
-    let parent_path = &path[..path.len() - 1];
-    if leaves
-        .iter()
-        .any(|leaf| leaf.is_glob && leaf.path.iter().map(String::as_str).eq(parent_path.iter().copied()))
-    {
-        return true;
-    }
-    let imports_parent = leaves.iter().any(|leaf| leaf.is_glob && leaf.path == ["super"]);
-    let parent = module
-        .parent()
-        .and_then(|module_item| module_item.parent())
-        .map(|outer| enclosing_item_list(&outer));
-    match parent {
-        Some(parent) if imports_parent => glob_brings(&parent, path, gaining),
-        _ => false,
-    }
-}
-
 /// Plans the imports of `path` (such as `std::sync::Mutex`) for every module of `root` whose code
 /// names it without importing it.
-pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str]) -> Vec<TextEdit> {
+///
+/// `named_before` lists the modules, by `module_path`, whose code named the item before the fix.
+/// In any other module every use is the fix's own, so a glob import that brings another item of
+/// that name is shadowed by an explicit import. In a module that named it before, the existing
+/// uses mean the glob's item and only an unbound name gets an import.
+pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], named_before: &[Vec<String>]) -> Vec<TextEdit> {
     let name = *path.last().expect("an import path has a name");
     let mut modules: Vec<SyntaxNode> = Vec::new();
     for token in unqualified_uses(root, name) {
@@ -182,14 +142,63 @@ pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str]) -> Vec<Tex
     modules.sort_by_key(|module| module.ancestors().count());
     let mut gaining: Vec<SyntaxNode> = Vec::new();
     let mut edits = Vec::new();
+    let (item_name, std_module) = path.split_last().expect("an import path has a name");
     for module in modules {
-        if module_imports(&module, path, &gaining) {
+        let parent_gains = has_super_glob(&module) && gaining.iter().any(|gainer| is_parent(gainer, &module));
+        let needed = match binding_of(&module, item_name, std_module) {
+            _ if parent_gains => false,
+            Binding::Unbound => true,
+            Binding::Explicit(_) => false,
+            Binding::Glob(found) => {
+                !named_before.contains(&module_path(&module))
+                    && !found.iter().map(String::as_str).eq(path.iter().copied())
+            }
+            Binding::Unknown => !named_before.contains(&module_path(&module)),
+        };
+        if !needed {
             continue;
         }
         edits.extend(plan_addition(source, &module, path));
         gaining.push(module);
     }
     edits
+}
+
+/// Returns the names of the inline `mod` items around `module`, outermost first; empty for the file.
+pub fn module_path(module: &SyntaxNode) -> Vec<String> {
+    let mut names: Vec<String> = module
+        .ancestors()
+        .filter_map(ast::Module::cast)
+        .filter_map(|item| item.name().map(|name| name.text().to_string()))
+        .collect();
+    names.reverse();
+    names
+}
+
+/// Returns the modules, by `module_path`, whose code names `name` outside `use` items.
+pub fn modules_naming(root: &SyntaxNode, name: &str) -> Vec<Vec<String>> {
+    let mut modules = Vec::new();
+    for token in unqualified_uses(root, name) {
+        let path = module_path(&enclosing_item_list(&token.parent().expect("tokens have a parent")));
+        if !modules.contains(&path) {
+            modules.push(path);
+        }
+    }
+    modules
+}
+
+fn has_super_glob(module: &SyntaxNode) -> bool {
+    use_leaves(module)
+        .iter()
+        .any(|leaf| leaf.is_glob && leaf.path == ["super"])
+}
+
+/// Returns whether `parent` is the module that directly contains `child`.
+fn is_parent(parent: &SyntaxNode, child: &SyntaxNode) -> bool {
+    child
+        .parent()
+        .and_then(|module_item| module_item.parent())
+        .is_some_and(|outer| enclosing_item_list(&outer) == *parent)
 }
 
 fn plan_addition(source: &str, module: &SyntaxNode, path: &[&str]) -> Option<TextEdit> {
@@ -401,5 +410,111 @@ fn remove_tree(source: &str, tree: &ast::UseTree) -> Vec<TextEdit> {
             let previous = siblings.last().expect("siblings are not empty");
             vec![TextEdit::delete(node_range(previous.syntax()).1, end)]
         }
+    }
+}
+
+/// What a name refers to in a module, as far as its `use` items tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// Nothing in the module's imports binds the name.
+    Unbound,
+    /// An import of the module itself binds the name to this path.
+    Explicit(Vec<String>),
+    /// A glob import brings the name from this path: `use super::*` and the parent's import, or
+    /// `use std::sync::*`.
+    Glob(Vec<String>),
+    /// A glob import of a module mockfix cannot see into may bring the name.
+    Unknown,
+}
+
+/// Resolves `name` in `module` through its imports and `use super::*` chains. `std_modules` lists
+/// the standard modules whose globs are known to bring the name, such as `["std", "sync"]`.
+pub fn binding_of(module: &SyntaxNode, name: &str, std_module: &[&str]) -> Binding {
+    let leaves = use_leaves(module);
+    if let Some(leaf) = leaves.iter().find(|leaf| leaf.binds(name)) {
+        return Binding::Explicit(leaf.path.clone());
+    }
+    let mut result = Binding::Unbound;
+    for glob in leaves.iter().filter(|leaf| leaf.is_glob) {
+        let found = if glob.path == ["super"] {
+            let parent = module
+                .parent()
+                .and_then(|module_item| module_item.parent())
+                .map(|outer| enclosing_item_list(&outer));
+            match parent.map(|parent| binding_of(&parent, name, std_module)) {
+                Some(Binding::Explicit(path) | Binding::Glob(path)) => Binding::Glob(path),
+                Some(other) => other,
+                None => Binding::Unbound,
+            }
+        } else if glob.path.iter().map(String::as_str).eq(std_module.iter().copied()) {
+            let mut path = glob.path.clone();
+            path.push(name.to_string());
+            Binding::Glob(path)
+        } else if glob.path.first().is_some_and(|first| first == "std" || first == "core") {
+            // Other standard modules: only `std::cmp` and `core::cmp` bring an `Ordering`.
+            if glob.path.last().is_some_and(|last| last == "cmp") && name == "Ordering" {
+                let mut path = glob.path.clone();
+                path.push(name.to_string());
+                Binding::Glob(path)
+            } else {
+                Binding::Unbound
+            }
+        } else {
+            Binding::Unknown
+        };
+        if found != Binding::Unbound {
+            result = found;
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    use super::*;
+
+    fn module_named(root: &SyntaxNode, name: &str) -> SyntaxNode {
+        root.descendants()
+            .filter_map(ast::Module::cast)
+            .find(|module| module.name().is_some_and(|found| found.text() == name))
+            .and_then(|module| module.item_list())
+            .map(|list| list.syntax().clone())
+            .unwrap()
+    }
+
+    #[test]
+    fn binding_follows_super_glob() {
+        let source = "use std::cmp::Ordering;\nmod tests {\n    use super::*;\n    mod deeper { use super::*; }\n}\n";
+        let root = SourceFile::parse(source, Edition::Edition2021).tree().syntax().clone();
+        let expected = Binding::Glob(vec!["std".into(), "cmp".into(), "Ordering".into()]);
+        assert_eq!(
+            binding_of(&module_named(&root, "tests"), "Ordering", &["std", "sync", "atomic"]),
+            expected
+        );
+        assert_eq!(
+            binding_of(&module_named(&root, "deeper"), "Ordering", &["std", "sync", "atomic"]),
+            expected
+        );
+        assert_eq!(
+            binding_of(&root, "Ordering", &["std", "sync", "atomic"]),
+            Binding::Explicit(vec!["std".into(), "cmp".into(), "Ordering".into()])
+        );
+    }
+
+    #[test]
+    fn binding_of_unknown_glob() {
+        let source = "use crate::prelude::*;\n";
+        let root = SourceFile::parse(source, Edition::Edition2021).tree().syntax().clone();
+        assert_eq!(binding_of(&root, "Mutex", &["std", "sync"]), Binding::Unknown);
+        let root = SourceFile::parse("use std::sync::*;\n", Edition::Edition2021)
+            .tree()
+            .syntax()
+            .clone();
+        assert_eq!(
+            binding_of(&root, "Mutex", &["std", "sync"]),
+            Binding::Glob(vec!["std".into(), "sync".into(), "Mutex".into()])
+        );
     }
 }

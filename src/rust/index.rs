@@ -12,6 +12,12 @@ use super::text::{derive_names, node_range};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldKind {
     RefCell,
+    /// `Cell<T>`: not `Sync`; integers and `bool` have atomic counterparts.
+    Cell,
+    /// `Rc<T>`, usually `Rc<RefCell<T>>` shared with the test: neither `Send` nor `Sync`.
+    Rc,
+    /// `UnsafeCell<T>`: not `Sync`; a struct shares one only behind `unsafe impl Sync`.
+    UnsafeCell,
     Atomic,
     /// `Mutex<()>`: a guard field, possibly added by an earlier run.
     UnitMutex,
@@ -84,6 +90,8 @@ impl StructInfo {
 
 pub struct FileIndex {
     pub structs: Vec<StructInfo>,
+    /// Every impl of the file, of structs defined here or elsewhere.
+    pub impls: Vec<ast::Impl>,
     /// Every token of the file that is not whitespace or a comment, in order.
     pub tokens: Vec<SyntaxToken>,
     /// Every struct literal of the file, such as `MockMailer { .. }` or `Self { .. }`.
@@ -94,19 +102,24 @@ impl FileIndex {
     pub fn build(file: &ast::SourceFile) -> FileIndex {
         let root = file.syntax();
         let mut structs: Vec<StructInfo> = Vec::new();
+        let mut impls: Vec<ast::Impl> = Vec::new();
         let mut record_exprs = Vec::new();
-        // Group impls and structs by name once: comparing every struct with every impl is
-        // quadratic and takes minutes on generated files with thousands of items.
-        let mut impls_by_name: HashMap<String, Vec<ast::Impl>> = HashMap::new();
         for node in root.descendants() {
             if let Some(item) = ast::Struct::cast(node.clone()) {
                 structs.extend(struct_info(item));
             } else if let Some(item) = ast::Impl::cast(node.clone()) {
-                if let Some(name) = impl_self_name(&item) {
-                    impls_by_name.entry(name).or_default().push(item);
-                }
+                impls.push(item);
             } else if let Some(literal) = ast::RecordExpr::cast(node) {
                 record_exprs.push(literal);
+            }
+        }
+
+        // Group impls and structs by name once: comparing every struct with every impl is
+        // quadratic and takes minutes on generated files with thousands of items.
+        let mut impls_by_name: HashMap<String, Vec<&ast::Impl>> = HashMap::new();
+        for item in &impls {
+            if let Some(name) = impl_self_name(item) {
+                impls_by_name.entry(name).or_default().push(item);
             }
         }
         let mut struct_counts: HashMap<String, usize> = HashMap::new();
@@ -115,7 +128,7 @@ impl FileIndex {
         }
         for info in &mut structs {
             info.name_is_ambiguous = struct_counts[&info.name] > 1;
-            for item in impls_by_name.get(&info.name).into_iter().flatten() {
+            for item in impls_by_name.get(&info.name).into_iter().flatten().copied() {
                 if item.unsafe_token().is_some()
                     && item
                         .assoc_item_list()
@@ -124,19 +137,7 @@ impl FileIndex {
                     info.unsafe_impls.push(item.clone());
                     continue;
                 }
-                let in_trait_impl = item.trait_().is_some();
-                for function in item.assoc_item_list().into_iter().flat_map(|list| list.assoc_items()) {
-                    let ast::AssocItem::Fn(function) = function else {
-                        continue;
-                    };
-                    let Some(name) = function.name() else { continue };
-                    info.methods.push(MethodInfo {
-                        name: name.text().to_string(),
-                        self_kind: self_kind(&function),
-                        is_public: in_trait_impl || function.visibility().is_some(),
-                        node: function,
-                    });
-                }
+                info.methods.extend(methods_of(item));
                 info.impls.push(item.clone());
             }
         }
@@ -148,10 +149,45 @@ impl FileIndex {
             .collect();
         FileIndex {
             structs,
+            impls,
             tokens,
             record_exprs,
         }
     }
+
+    /// The impls of this file whose self type is named `name`, other than empty `unsafe impl`s.
+    pub fn impls_of(&self, name: &str) -> Vec<ast::Impl> {
+        self.impls
+            .iter()
+            .filter(|item| impl_self_name(item).as_deref() == Some(name))
+            .filter(|item| {
+                item.unsafe_token().is_none()
+                    || item
+                        .assoc_item_list()
+                        .is_some_and(|list| list.assoc_items().next().is_some())
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// The functions of an impl block.
+pub fn methods_of(item: &ast::Impl) -> Vec<MethodInfo> {
+    let in_trait_impl = item.trait_().is_some();
+    let mut methods = Vec::new();
+    for function in item.assoc_item_list().into_iter().flat_map(|list| list.assoc_items()) {
+        let ast::AssocItem::Fn(function) = function else {
+            continue;
+        };
+        let Some(name) = function.name() else { continue };
+        methods.push(MethodInfo {
+            name: name.text().to_string(),
+            self_kind: self_kind(&function),
+            is_public: in_trait_impl || function.visibility().is_some(),
+            node: function,
+        });
+    }
+    methods
 }
 
 fn struct_info(node: ast::Struct) -> Option<StructInfo> {
@@ -242,6 +278,9 @@ fn field_kind(ty: &ast::Type) -> FieldKind {
     };
     match last.as_str() {
         "RefCell" if std_or_core(&["cell"]) => FieldKind::RefCell,
+        "Cell" if std_or_core(&["cell"]) => FieldKind::Cell,
+        "UnsafeCell" if std_or_core(&["cell"]) => FieldKind::UnsafeCell,
+        "Rc" if std_or_core(&["rc"]) => FieldKind::Rc,
         name if name.starts_with("Atomic") && name.len() > "Atomic".len() && std_or_core(&["sync", "atomic"]) => {
             FieldKind::Atomic
         }
@@ -286,4 +325,18 @@ pub fn module_items(module: &SyntaxNode) -> Vec<ast::Item> {
     } else {
         Vec::new()
     }
+}
+
+/// The text of a path type's single generic argument: `usize` for `Cell<usize>`.
+pub fn single_generic_argument(ty: &ast::Type) -> Option<String> {
+    let ast::Type::PathType(path_type) = ty else {
+        return None;
+    };
+    let args = path_type.path()?.segment()?.generic_arg_list()?;
+    let mut iter = args.generic_args();
+    let first = iter.next()?;
+    if iter.next().is_some() {
+        return None;
+    }
+    Some(first.syntax().text().to_string())
 }

@@ -9,33 +9,30 @@ pub mod discipline;
 pub mod imports;
 pub mod index;
 pub mod strategies;
+pub mod suppression;
 pub mod text;
+pub mod token_trees;
+pub mod unsafe_blocks;
 pub mod uses;
 
-use ra_ap_syntax::{ast, AstNode, Edition, NodeOrToken, Parse, SourceFile, SyntaxNode, TextRange, TextSize};
+use ra_ap_syntax::ast::HasAttrs;
+use ra_ap_syntax::ast::HasName;
+use ra_ap_syntax::{ast, AstNode, NodeOrToken, Parse, SourceFile, SyntaxNode, TextRange, TextSize};
 
-use crate::config::{RuleSet, Strategy};
+use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
-use crate::fix::Finding;
-use crate::SourceError;
-use index::{FileIndex, StructInfo};
+use crate::fix::{Conversion, Finding, ForeignDouble};
+use crate::language::{Analysis, Language};
+use crate::workspace::Edition;
+use crate::{SourceError, SyntaxError};
+use index::FileIndex;
+use strategies::static_mut::{is_test_path, test_code_ranges, within};
 use strategies::PlanContext;
+use text::node_range;
 
-/// A syntax error in a file, with its place.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    /// Byte range of the error in the file.
-    pub range: (usize, usize),
-    /// 1-based line and column, the column counted in characters.
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-/// Parses `source`, trying edition 2021 and then 2024, and reports the first syntax error when
-/// neither parses cleanly.
-pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
-    let (parse, errors) = parse_with_errors(source);
+/// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
+pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
+    let (parse, errors) = parse_with_errors(source, edition);
     match errors.into_iter().next() {
         None => Ok(parse),
         Some(first) => Err(SourceError::Syntax {
@@ -46,22 +43,12 @@ pub fn parse(source: &str) -> Result<Parse<SourceFile>, SourceError> {
     }
 }
 
-/// Parses `source` as edition 2021 or 2024, whichever has fewer syntax errors, and returns the
-/// tree that the parser recovered together with those errors.
-pub fn parse_with_errors(source: &str) -> (Parse<SourceFile>, Vec<SyntaxError>) {
-    let parse = SourceFile::parse(source, Edition::Edition2021);
-    let errors = parse.errors();
-    if errors.is_empty() {
-        return (parse, Vec::new());
-    }
-    let newer = SourceFile::parse(source, Edition::Edition2024);
-    let newer_errors = newer.errors();
-    let (parse, errors) = if newer_errors.len() < errors.len() {
-        (newer, newer_errors)
-    } else {
-        (parse, errors)
-    };
-    let errors = errors
+/// Parses `source` as Rust of `edition`, and returns the tree that the parser recovered together
+/// with the syntax errors.
+pub fn parse_with_errors(source: &str, edition: Edition) -> (Parse<SourceFile>, Vec<SyntaxError>) {
+    let parse = SourceFile::parse(source, edition.syntax_edition());
+    let errors = parse
+        .errors()
         .iter()
         .map(|error| {
             let start = text::offset(error.range().start());
@@ -78,42 +65,223 @@ pub fn parse_with_errors(source: &str) -> (Parse<SourceFile>, Vec<SyntaxError>) 
     (parse, errors)
 }
 
-/// The doubles of one file and the file's syntax errors.
-#[derive(Debug, Clone)]
-pub struct Analysis {
-    pub findings: Vec<Finding>,
-    pub syntax_errors: Vec<SyntaxError>,
-}
-
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
-pub fn analyze(path: &str, source: &str, rules: &RuleSet) -> Result<Vec<Finding>, SourceError> {
-    analyze_file(path, source, rules).map(|analysis| analysis.findings)
+pub fn analyze(path: &str, source: &str, rules: &RuleSet, edition: Edition) -> Result<Vec<Finding>, SourceError> {
+    analyze_with_foreign(path, source, rules, &[], edition).map(|(findings, _)| findings)
 }
 
-/// Like `analyze`, and also returns the file's syntax errors.
+pub use crate::language::ForeignUses;
+
+/// Like `analyze`, and plans this file's uses of the `foreign` doubles that other files fix.
+pub fn analyze_with_foreign(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    foreign: &[ForeignDouble],
+    edition: Edition,
+) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
+    analyze_file(path, source, rules, foreign, edition).map(|analysis| (analysis.findings, analysis.foreign_uses))
+}
+
+/// Like `analyze_with_foreign`, and also returns the file's syntax errors.
 ///
 /// The parser recovers from syntax errors, so a file with some is still analyzed. A fix is
 /// dropped, with the error as its reason, when an error lies in the double's struct, in one of
-/// its impls or in an item that the fix edits.
-pub fn analyze_file(path: &str, source: &str, rules: &RuleSet) -> Result<Analysis, SourceError> {
-    let (parse, syntax_errors) = parse_with_errors(source);
+/// its impls or in an item that the fix edits. Uses of a foreign double that would edit such an
+/// item hold that double's fix back.
+pub fn analyze_file(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    foreign: &[ForeignDouble],
+    edition: Edition,
+) -> Result<Analysis, SourceError> {
+    let (parse, syntax_errors) = parse_with_errors(source, edition);
     let file = parse.tree();
     let index = FileIndex::build(&file);
+    let ctx = PlanContext {
+        source,
+        root: file.syntax(),
+        index: &index,
+    };
+    let mut foreign_uses: Vec<ForeignUses> = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
+    let mut findings = find_doubles(path, &file, &ctx, rules);
+    if syntax_errors.is_empty() {
+        return Ok(Analysis {
+            findings,
+            foreign_uses,
+            syntax_errors,
+        });
+    }
+
+    for finding in &mut findings {
+        let info = index.structs.iter().find(|info| {
+            info.node
+                .name()
+                .is_some_and(|name| node_range(name.syntax()) == finding.name_range)
+        });
+        let mut ranges: Vec<(usize, usize)> = info
+            .into_iter()
+            .flat_map(|info| {
+                std::iter::once(&info.node)
+                    .map(|node| node_range(node.syntax()))
+                    .chain(info.impls.iter().map(|item| node_range(item.syntax())))
+            })
+            .collect();
+        let edits = finding.fix.iter().flat_map(|fix| &fix.edits);
+        ranges.extend(edits.map(|edit| edited_item_range(file.syntax(), edit)));
+        if let Some(error) = first_error_within(&syntax_errors, &ranges) {
+            log::debug!(
+                "{path}: fix for `{}` dropped: syntax error at line {}",
+                finding.struct_name,
+                error.line
+            );
+            finding.fix = None;
+            finding.unfixable_reason = Some(format!(
+                "the syntax error at line {}, column {} ({}) is in code that the fix would change",
+                error.line, error.column, error.message
+            ));
+        }
+    }
+    for uses in &mut foreign_uses {
+        let ranges: Vec<(usize, usize)> = uses
+            .edits
+            .iter()
+            .map(|edit| edited_item_range(file.syntax(), edit))
+            .collect();
+        if let Some(error) = first_error_within(&syntax_errors, &ranges) {
+            uses.problems.push(format!(
+                "the syntax error at line {}, column {} ({}) is in code that its uses there would change",
+                error.line, error.column, error.message
+            ));
+        }
+    }
+    Ok(Analysis {
+        findings,
+        foreign_uses,
+        syntax_errors,
+    })
+}
+
+/// Returns the byte range of the innermost item, such as a function, struct or `use`, that
+/// contains `edit`. Code around a syntax error may have been parsed as something it is not, so
+/// mockfix edits no item that contains one.
+fn edited_item_range(root: &SyntaxNode, edit: &TextEdit) -> (usize, usize) {
+    let range = TextRange::new(TextSize::from(edit.start as u32), TextSize::from(edit.end as u32));
+    let covering = match root.covering_element(range) {
+        NodeOrToken::Node(node) => Some(node),
+        NodeOrToken::Token(token) => token.parent(),
+    };
+    let item = covering.and_then(|node| node.ancestors().find(|node| ast::Item::can_cast(node.kind())));
+    node_range(item.as_ref().unwrap_or(root))
+}
+
+fn first_error_within<'a>(errors: &'a [SyntaxError], ranges: &[(usize, usize)]) -> Option<&'a SyntaxError> {
+    errors.iter().find(|error| {
+        ranges
+            .iter()
+            .any(|(start, end)| error.range.0 <= *end && error.range.1 >= *start)
+    })
+}
+
+fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
+    let name = double.struct_name.as_str();
+    // A struct of the same name declared here is another type, and the name means it in this file.
+    if ctx.index.structs.iter().any(|info| info.name == name) {
+        return ForeignUses {
+            struct_name: double.struct_name.clone(),
+            edits: Vec::new(),
+            problems: Vec::new(),
+        };
+    }
+    let (edits, problems) = match &double.conversion {
+        Conversion::Wrap {
+            fields,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::wrap::plan_foreign(ctx, name, fields, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
+        Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+        // A Go double is never used from Rust.
+        Conversion::GoGuard { .. } => (Vec::new(), Vec::new()),
+        Conversion::Rc {
+            fields,
+            functions,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::rc::plan_foreign(ctx, name, fields, functions, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
+        Conversion::Cell {
+            fields,
+            orderings,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::cell::plan_foreign(ctx, name, fields, orderings, lock_call, method_locks);
+            (plan.edits, plan.problems)
+        }
+        Conversion::StaticMut {
+            form,
+            orderings,
+            lock_call,
+        } => {
+            let plan = strategies::static_mut::plan_foreign(ctx, name, form, orderings, lock_call);
+            (plan.edits, plan.problems)
+        }
+        Conversion::UnsafeSyncCell {
+            fields,
+            refcell_fields,
+            orderings,
+            lock_call,
+            method_locks,
+        } => {
+            let plan = strategies::unsafe_sync::plan_foreign(
+                ctx,
+                name,
+                (fields, refcell_fields),
+                orderings,
+                lock_call,
+                method_locks,
+            );
+            (plan.edits, plan.problems)
+        }
+    };
+    ForeignUses {
+        struct_name: double.struct_name.clone(),
+        edits,
+        problems,
+    }
+}
+
+fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSet) -> Vec<Finding> {
+    let (source, index) = (ctx.source, ctx.index);
     let mut findings = Vec::new();
-    for rule in rules.enabled() {
+    let no_std = file
+        .attrs()
+        .any(|attr| attr.as_simple_atom().is_some_and(|name| name == "no_std"));
+    for rule in rules.enabled().filter(|rule| rule.language == Language::Rust) {
         if !rule.matches_path(path) {
             log::debug!("{path}: rule `{}` does not apply to this path", rule.id);
             continue;
         }
-        let ctx = PlanContext {
-            source,
-            root: file.syntax(),
-            index: &index,
-            rule,
-        };
+        // A `static mut` is not a struct: the strategy finds the file's statics itself.
+        if rule.state_kinds.contains(&StateKind::StaticMut) {
+            for finding in strategies::static_mut::plan_file(ctx, rule, path) {
+                findings.push(without_fix_under_no_std(finding, no_std));
+            }
+        }
+        let test_code = test_code_ranges(file.syntax());
         for info in &index.structs {
-            // A double is matched by its name, or by `unsafe impl Sync` alone when the rule says so.
-            let by_unsafe_sync = rule.any_name_with_unsafe_sync && !info.unsafe_impls.is_empty();
+            // A double is matched by its name, or, in test code, by `unsafe impl Sync` alone when
+            // the rule says so. Outside tests, `unsafe impl Sync` over a cell is how locks, channels
+            // and once-cells are built, with their own synchronization that a syntax check cannot see.
+            let by_unsafe_sync = rule.any_name_with_unsafe_sync
+                && !info.unsafe_impls.is_empty()
+                && (is_test_path(path) || within(&test_code, node_range(info.node.syntax())));
             if !rule.matches_name(&info.name) && !by_unsafe_sync {
                 continue;
             }
@@ -130,97 +298,218 @@ pub fn analyze_file(path: &str, source: &str, rules: &RuleSet) -> Result<Analysi
                 log::debug!("{path}: `{}` skipped: not a struct with named fields", info.name);
                 continue;
             }
-            let finding = match rule.strategy {
-                Strategy::Wrap => strategies::wrap::plan(&ctx, info),
-                Strategy::Guard => strategies::guard::plan(&ctx, info),
-            };
-            let Some(mut finding) = finding else { continue };
-            if let Some(error) = error_in_fixed_code(file.syntax(), &syntax_errors, info, &finding) {
+            // `// mockfix: ignore` or `// mockfix: ignore[rule-id]` above the struct.
+            if suppression::is_suppressed(source, info.node.syntax(), &rule.id) {
                 log::debug!(
-                    "{path}: fix for `{}` dropped: syntax error at line {}",
-                    info.name,
-                    error.line
+                    "{path}: `{}` skipped: suppressed by a `mockfix: ignore` comment",
+                    info.name
                 );
-                finding.fix = None;
-                finding.unfixable_reason = Some(format!(
-                    "the syntax error at line {}, column {} ({}) is in code that the fix would change",
-                    error.line, error.column, error.message
-                ));
+                continue;
             }
-            findings.push(finding);
+            let planned: Vec<Finding> = rule
+                .state_kinds
+                .iter()
+                .filter_map(|kind| match kind {
+                    StateKind::RefCell => strategies::wrap::plan(ctx, rule, info),
+                    StateKind::Cell => strategies::cell::plan(ctx, rule, info),
+                    StateKind::Rc => strategies::rc::plan(ctx, rule, info),
+                    StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
+                    StateKind::UnsafeSyncCell => strategies::unsafe_sync::plan(ctx, rule, info),
+                    // Statics are planned per file, and Go state is never in a Rust rule.
+                    StateKind::StaticMut | StateKind::MutableFields => None,
+                })
+                .collect();
+            for finding in planned {
+                findings.push(without_fix_under_no_std(finding, no_std));
+            }
         }
     }
     findings.sort_by_key(|finding| finding.name_range.0);
-    Ok(Analysis {
-        findings,
-        syntax_errors,
-    })
+    drop_superseded(&mut findings, rules);
+    findings
 }
 
-/// Finds the first syntax error inside the double's struct, one of its impls, or an item that the
-/// fix edits. Code around a syntax error may have been parsed as something it is not, so mockfix
-/// changes none of it.
-fn error_in_fixed_code<'a>(
-    root: &SyntaxNode,
-    errors: &'a [SyntaxError],
-    info: &StructInfo,
-    finding: &Finding,
-) -> Option<&'a SyntaxError> {
-    if errors.is_empty() {
-        return None;
+/// A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.
+fn without_fix_under_no_std(mut finding: Finding, no_std: bool) -> Finding {
+    if no_std && finding.fix.is_some() {
+        finding.fix = None;
+        finding.unfixable_reason =
+            Some("the file is a `#![no_std]` crate root, which has no `std::sync::Mutex`".to_string());
     }
-    let mut ranges = vec![text::node_range(info.node.syntax())];
-    ranges.extend(info.impls.iter().map(|item| text::node_range(item.syntax())));
-    for edit in finding.fix.iter().flat_map(|fix| &fix.edits) {
-        let range = TextRange::new(TextSize::from(edit.start as u32), TextSize::from(edit.end as u32));
-        let covering = match root.covering_element(range) {
-            NodeOrToken::Node(node) => node,
-            NodeOrToken::Token(token) => token.parent()?,
-        };
-        let item = covering.ancestors().find(|node| ast::Item::can_cast(node.kind()));
-        ranges.push(text::node_range(item.as_ref().unwrap_or(root)));
-    }
-    errors.iter().find(|error| {
-        ranges
-            .iter()
-            .any(|(start, end)| error.range.0 <= *end && error.range.1 >= *start)
-    })
+    finding
+}
+
+/// Drops a `RefCell` finding on a struct that an `unsafe-sync-cell` rule also fixes: that fix
+/// converts the same fields and also removes the `unsafe impl`s, and the two would overlap.
+fn drop_superseded(findings: &mut Vec<Finding>, rules: &RuleSet) {
+    let kinds_of = |rule_id: &str| {
+        rules
+            .enabled()
+            .find(|rule| rule.id == rule_id)
+            .map(|rule| rule.state_kinds.clone())
+            .unwrap_or_default()
+    };
+    let superseding: Vec<(usize, Vec<String>)> = findings
+        .iter()
+        .filter(|finding| finding.fix.is_some() && kinds_of(&finding.rule_id).contains(&StateKind::UnsafeSyncCell))
+        .map(|finding| (finding.name_range.0, finding.changed_fields.clone()))
+        .collect();
+    findings.retain(|finding| {
+        let kinds = kinds_of(&finding.rule_id);
+        let superseded = kinds.contains(&StateKind::RefCell)
+            && !kinds.contains(&StateKind::UnsafeSyncCell)
+            && superseding.iter().any(|(start, fields)| {
+                *start == finding.name_range.0 && finding.changed_fields.iter().all(|field| fields.contains(field))
+            });
+        if superseded {
+            log::debug!(
+                "`{}`: the `{}` finding is left to the rule that also removes its `unsafe impl`s",
+                finding.struct_name,
+                finding.rule_id
+            );
+        }
+        !superseded
+    });
 }
 
 /// Applies the fixes' `edits` to `source`, then merges and prunes imports and parses the result.
 ///
 /// Returns the fixed text. An edit set whose result does not parse is a bug in mockfix, reported
 /// as `SourceError::Internal`, and nothing of it should be written.
-pub fn finish(source: &str, edits: &[TextEdit]) -> Result<String, SourceError> {
+pub fn finish(source: &str, edits: &[TextEdit], edition: Edition) -> Result<String, SourceError> {
     let mut edits = edits.to_vec();
     edit::normalize(&mut edits).map_err(|err| SourceError::Internal(err.to_string()))?;
     let fixed = edit::apply(source, &edits);
+    let mut fixed = qualify_clashing_names(source, &edits, fixed, edition)?;
 
-    let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
-    let mut additions = imports::plan_additions(&fixed, tree.syntax(), &["std", "sync", "Mutex"]);
-    let fixed = apply_pass(&fixed, &mut additions)?;
+    // Each name gets its own pass over freshly parsed text, so that two names merged into one
+    // `use` list see each other.
+    for path in IMPORTABLE {
+        let name = path.last().expect("paths have a name");
+        if !fixed.contains(name) {
+            continue;
+        }
+        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
+        let original = SourceFile::parse(source, edition.syntax_edition()).tree();
+        let named_before = imports::modules_naming(original.syntax(), name);
+        let mut additions = imports::plan_additions(&fixed, tree.syntax(), path, &named_before);
+        fixed = apply_pass(&fixed, &mut additions)?;
+    }
 
-    let tree = SourceFile::parse(&fixed, Edition::Edition2024).tree();
-    let cell_paths: [&[&str]; 2] = [&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]];
-    let originally_used = has_unqualified_name(source, "RefCell");
-    let mut removals = if originally_used {
-        imports::plan_removals(&fixed, tree.syntax(), &cell_paths)
-    } else {
-        Vec::new()
-    };
-    let fixed = apply_pass(&fixed, &mut removals)?;
+    for (name, paths) in REPLACEABLE {
+        if !has_unqualified_name(source, name, edition) {
+            continue;
+        }
+        let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
+        let mut removals = imports::plan_removals(&fixed, tree.syntax(), paths);
+        fixed = apply_pass(&fixed, &mut removals)?;
+    }
 
-    check_syntax(source, &fixed)?;
+    check_syntax(source, &fixed, edition)?;
     Ok(fixed)
 }
+
+/// Spells out in full each name that the fix wrote where the module already means something else
+/// by it, such as `Mutex` next to `use parking_lot::Mutex;`: `std::sync::Mutex`. An import would
+/// clash with the module's own, or, for a name that a glob brings and the module uses, change
+/// what the module's code means.
+fn qualify_clashing_names(
+    source: &str,
+    edits: &[TextEdit],
+    fixed: String,
+    edition: Edition,
+) -> Result<String, SourceError> {
+    // The byte ranges of text the edits wrote, in the fixed text.
+    let mut written = Vec::new();
+    let mut delta: isize = 0;
+    for edit in edits {
+        let start = (edit.start as isize + delta) as usize;
+        written.push((start, start + edit.replacement.len()));
+        delta += edit.replacement.len() as isize - (edit.end - edit.start) as isize;
+    }
+    let tree = SourceFile::parse(&fixed, edition.syntax_edition()).tree();
+    let original = SourceFile::parse(source, edition.syntax_edition()).tree();
+    let tokens: Vec<ra_ap_syntax::SyntaxToken> = tree
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| !token.kind().is_trivia())
+        .collect();
+    let mut qualifications = Vec::new();
+    for path in IMPORTABLE {
+        let (name, module_path) = path.split_last().expect("paths have a name");
+        if !fixed.contains(name) {
+            continue;
+        }
+        let named_before = imports::modules_naming(original.syntax(), name);
+        for (i, token) in tokens.iter().enumerate() {
+            let offset = text::token_range(token).0;
+            let is_written = written.iter().any(|(start, end)| *start <= offset && offset < *end);
+            let kind_before = |back: usize| i.checked_sub(back).map(|j| tokens[j].kind());
+            let after_separator = kind_before(1) == Some(ra_ap_syntax::T![::])
+                || (kind_before(1) == Some(ra_ap_syntax::T![:]) && kind_before(2) == Some(ra_ap_syntax::T![:]));
+            if token.text() != *name || !is_written || after_separator {
+                continue;
+            }
+            if token.parent_ancestors().any(|node| ast::Use::can_cast(node.kind())) {
+                continue;
+            }
+            let module = index::enclosing_item_list(&token.parent().expect("tokens have a parent"));
+            let used_before = named_before.contains(&imports::module_path(&module));
+            let clash = match imports::binding_of(&module, name, module_path) {
+                imports::Binding::Explicit(found) => !found.iter().map(String::as_str).eq(path.iter().copied()),
+                imports::Binding::Glob(found) => {
+                    used_before && !found.iter().map(String::as_str).eq(path.iter().copied())
+                }
+                imports::Binding::Unknown => used_before,
+                imports::Binding::Unbound => false,
+            };
+            if clash {
+                qualifications.push(TextEdit::insert(offset, format!("{}::", module_path.join("::"))));
+            }
+        }
+    }
+    apply_pass(&fixed, &mut qualifications)
+}
+
+/// Names that fixes write unqualified, with the path they are imported from.
+const IMPORTABLE: &[&[&str]] = &[
+    &["std", "sync", "Arc"],
+    &["std", "sync", "LazyLock"],
+    &["std", "sync", "Mutex"],
+    &["std", "sync", "atomic", "AtomicBool"],
+    &["std", "sync", "atomic", "AtomicI8"],
+    &["std", "sync", "atomic", "AtomicI16"],
+    &["std", "sync", "atomic", "AtomicI32"],
+    &["std", "sync", "atomic", "AtomicI64"],
+    &["std", "sync", "atomic", "AtomicIsize"],
+    &["std", "sync", "atomic", "AtomicU8"],
+    &["std", "sync", "atomic", "AtomicU16"],
+    &["std", "sync", "atomic", "AtomicU32"],
+    &["std", "sync", "atomic", "AtomicU64"],
+    &["std", "sync", "atomic", "AtomicUsize"],
+    &["std", "sync", "atomic", "Ordering"],
+];
+
+/// Types that fixes replace, with the paths they are imported from; those imports go when
+/// nothing names the type any more.
+const REPLACEABLE: &[(&str, &[&[&str]])] = &[
+    ("RefCell", &[&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]]),
+    ("Cell", &[&["std", "cell", "Cell"], &["core", "cell", "Cell"]]),
+    ("Rc", &[&["std", "rc", "Rc"], &["alloc", "rc", "Rc"]]),
+    (
+        "UnsafeCell",
+        &[&["std", "cell", "UnsafeCell"], &["core", "cell", "UnsafeCell"]],
+    ),
+];
 
 fn apply_pass(text: &str, edits: &mut Vec<TextEdit>) -> Result<String, SourceError> {
     edit::normalize(edits).map_err(|err| SourceError::Internal(format!("import edits: {err}")))?;
     Ok(edit::apply(text, edits))
 }
 
-fn has_unqualified_name(source: &str, name: &str) -> bool {
-    let tree = SourceFile::parse(source, Edition::Edition2024).tree();
+fn has_unqualified_name(source: &str, name: &str, edition: Edition) -> bool {
+    let tree = SourceFile::parse(source, edition.syntax_edition()).tree();
     tree.syntax()
         .descendants_with_tokens()
         .filter_map(|element| element.into_token())
@@ -229,9 +518,9 @@ fn has_unqualified_name(source: &str, name: &str) -> bool {
 
 /// Rejects output that has a syntax error the input did not have. Errors are compared by message,
 /// since the edits move them, and each message must not occur more often than in the input.
-pub fn check_syntax(source: &str, fixed: &str) -> Result<(), SourceError> {
-    let (_, before) = parse_with_errors(source);
-    let (_, after) = parse_with_errors(fixed);
+pub fn check_syntax(source: &str, fixed: &str, edition: Edition) -> Result<(), SourceError> {
+    let (_, before) = parse_with_errors(source, edition);
+    let (_, after) = parse_with_errors(fixed, edition);
     let mut known: Vec<&str> = before.iter().map(|error| error.message.as_str()).collect();
     for error in &after {
         match known.iter().position(|message| *message == error.message) {

@@ -45,6 +45,8 @@ pub struct FieldAccess {
     /// The access sits in a macro's arguments.
     pub in_macro: bool,
     pub kind: AccessKind,
+    /// The name of the method called on the field, if one is.
+    pub method: Option<String>,
 }
 
 impl FieldAccess {
@@ -74,6 +76,10 @@ pub fn field_accesses(index: &FileIndex, fields: &[&str]) -> Vec<FieldAccess> {
         if matches!(kind_at(i + 2), Some(T!['(']) | Some(T![::])) {
             continue;
         }
+        let is_call = kind_at(i + 2) == Some(T![.])
+            && kind_at(i + 3) == Some(SyntaxKind::IDENT)
+            && kind_at(i + 4) == Some(T!['(']);
+        let method = is_call.then(|| tokens[i + 3].text().to_string());
         let kind = if kind_at(i + 2) == Some(T![.])
             && kind_at(i + 3) == Some(SyntaxKind::IDENT)
             && kind_at(i + 4) == Some(T!['('])
@@ -101,6 +107,7 @@ pub fn field_accesses(index: &FileIndex, fields: &[&str]) -> Vec<FieldAccess> {
                 .parent()
                 .is_some_and(|parent| parent.kind() == SyntaxKind::TOKEN_TREE),
             kind,
+            method,
         });
     }
     accesses

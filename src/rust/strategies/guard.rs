@@ -14,19 +14,24 @@
 //! helper that is called only from guarded methods. When a guarded method still reaches another
 //! guarded method, there is no fix and the finding names the call chain.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use ra_ap_syntax::ast::{self, AstNode, HasName};
+use ra_ap_syntax::ast::{self, AstNode, HasName, HasVisibility};
+use ra_ap_syntax::SyntaxNode;
 
-use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext};
+use super::{derive_blocker, struct_literals, PlanContext, Target};
+use crate::config::Rule;
 use crate::edit::TextEdit;
-use crate::fix::{Applicability, Finding, Fix};
-use crate::rust::discipline::line_of;
+use crate::fix::{Applicability, Conversion, Finding, Fix};
+use crate::rust::discipline::{line_of, passed_as_argument, tokens_in};
 use crate::rust::index::{FieldKind, MethodInfo, SelfKind, StructInfo};
-use crate::rust::text::{append_to_braced_list, indentation_at, line_ending_at, line_start, node_range, token_range};
+use crate::rust::text::{
+    append_to_braced_list, indent_unit, indentation_at, line_content_end, line_ending_at, line_start, node_range,
+    token_range,
+};
 use crate::rust::uses::{field_accesses, method_calls, AccessKind, MethodCall};
 
-pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
+pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding> {
     let atomics: Vec<&str> = info
         .fields_of_kind(FieldKind::Atomic)
         .map(|field| field.name.as_str())
@@ -51,6 +56,10 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
     let mut split_updates: Vec<(String, String)> = Vec::new();
     for load in accesses.iter().filter(|access| access.kind == AccessKind::Load) {
         let Some(method) = method_at(load.offset) else { continue };
+        // A method taking `&mut self` or `self` has exclusive access, so its two steps cannot race.
+        if method.self_kind != SelfKind::Shared {
+            continue;
+        }
         let stored_later = accesses.iter().any(|store| {
             store.kind == AccessKind::Store
                 && store.field == load.field
@@ -75,7 +84,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         .map(|field| field.name.clone());
     let guard_field = existing_guard
         .clone()
-        .unwrap_or_else(|| free_field_name(info, &ctx.rule.guard_field));
+        .unwrap_or_else(|| free_field_name(info, &rule.guard_field));
     let touching: BTreeSet<String> = accesses
         .iter()
         .filter_map(|access| method_at(access.offset))
@@ -91,7 +100,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         .map(|(method, field)| format!("`{method}` loads `{field}` and stores it back"))
         .collect();
     let mut finding = Finding {
-        rule_id: ctx.rule.id.clone(),
+        rule_id: rule.id.clone(),
         struct_name: info.name.clone(),
         name_range: info
             .node
@@ -116,14 +125,15 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
     if pending.is_empty() && existing_guard.is_some() {
         return None;
     }
-    if let Some(chain) = reentrant_chain(info, &guarded, &calls) {
-        finding.unfixable_reason = Some(format!(
-            "a guard in every method that touches the state would be taken twice on the call chain `{}`, and a `std::sync::Mutex` is not re-entrant; split the shared steps into a private helper, then run mockfix again",
-            chain.join(" -> ")
-        ));
-        return Some(finding);
-    }
-    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(ctx, info)) {
+    let access_offsets: Vec<usize> = accesses.iter().map(|access| access.offset).collect();
+    let placements = match place_guards(ctx, info, &guarded, &calls, &access_offsets) {
+        Ok(placements) => placements,
+        Err(reason) => {
+            finding.unfixable_reason = Some(reason);
+            return Some(finding);
+        }
+    };
+    if let Some(reason) = derive_blocker(info, &[]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -138,46 +148,36 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
             return None;
         };
         let last = list.fields().last().map(|field| field.syntax().clone());
+        let visibility = shared_visibility(info);
         edits.extend(append_to_braced_list(
             ctx.source,
             &l_curly,
             last.as_ref(),
             &r_curly,
-            &format!("{guard_field}: Mutex<()>"),
+            &format!("{visibility}{guard_field}: Mutex<()>"),
         ));
-        for literal in struct_literals(ctx, info) {
-            let Some(fields) = literal.record_expr_field_list() else {
-                continue;
-            };
-            // `..base` supplies the new field from the base value.
-            if fields.dotdot_token().is_some() {
-                continue;
-            }
-            let (Some(l_curly), Some(r_curly)) = (fields.l_curly_token(), fields.r_curly_token()) else {
-                review.push(format!(
-                    "the struct literal at line {} is incomplete",
-                    line_of(ctx.source, node_range(literal.syntax()).0)
-                ));
-                continue;
-            };
-            let last = fields.fields().last().map(|field| field.syntax().clone());
-            edits.extend(append_to_braced_list(
-                ctx.source,
-                &l_curly,
-                last.as_ref(),
-                &r_curly,
-                &format!("{guard_field}: Mutex::new(())"),
-            ));
-        }
+        let (literal_edits, literal_review) = initialise_in_literals(ctx, &Target::defined(info), &guard_field);
+        edits.extend(literal_edits);
+        review.extend(literal_review);
     }
     let lock = format!(
         "let {} = self.{guard_field}.{};",
-        ctx.rule.guard_binding,
-        ctx.rule.lock.lock_call()
+        rule.guard_binding,
+        rule.lock.lock_call()
     );
     for method in pending {
-        if let Some(edit) = insert_first_statement(ctx.source, &method.node, &lock) {
-            edits.push(edit);
+        match placements.get(&method.name) {
+            Some(Placement::Narrow { first, last }) => {
+                edits.extend(guard_block(ctx.source, &method.node, first, last, &lock));
+                review.push(format!(
+                    "the guard in `{}` covers lines {} to {} only, so its other statements, which call back into `{}`, run without it",
+                    method.name,
+                    line_of(ctx.source, node_range(first).0),
+                    line_of(ctx.source, node_range(last).1),
+                    info.name
+                ));
+            }
+            _ => edits.extend(insert_first_statement(ctx.source, &method.node, &lock)),
         }
     }
 
@@ -191,11 +191,70 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         applicability,
         review_reason,
         edits,
+        conversion: Conversion::Guard { field: guard_field },
     });
     Some(finding)
 }
 
-/// The rule's field name, or a variant of it when the struct already has a field so named.
+/// Plans the initialisation of the guard field `field` of the double `name`, declared in another
+/// file, in this file's struct literals.
+pub fn plan_foreign(ctx: &PlanContext, name: &str, field: &str) -> (Vec<TextEdit>, Vec<String>) {
+    initialise_in_literals(ctx, &Target::foreign(ctx.index, name), field)
+}
+
+/// Adds `field: Mutex::new(())` to each struct literal of the double, except those with `..base`,
+/// which supplies the field from the base value.
+fn initialise_in_literals(ctx: &PlanContext, target: &Target, field: &str) -> (Vec<TextEdit>, Vec<String>) {
+    let mut edits = Vec::new();
+    let mut review = Vec::new();
+    for literal in struct_literals(ctx, target) {
+        let Some(fields) = literal.record_expr_field_list() else {
+            continue;
+        };
+        if fields.dotdot_token().is_some() {
+            continue;
+        }
+        let (Some(l_curly), Some(r_curly)) = (fields.l_curly_token(), fields.r_curly_token()) else {
+            review.push(format!(
+                "the struct literal at line {} is incomplete",
+                line_of(ctx.source, node_range(literal.syntax()).0)
+            ));
+            continue;
+        };
+        let last = fields.fields().last().map(|field| field.syntax().clone());
+        edits.extend(append_to_braced_list(
+            ctx.source,
+            &l_curly,
+            last.as_ref(),
+            &r_curly,
+            &format!("{field}: Mutex::new(())"),
+        ));
+    }
+    (edits, review)
+}
+
+/// The visibility that every field of the struct shares, such as `pub(crate) `, so that code that
+/// can write a literal of the struct today can still write it with the new field; empty when the
+/// fields differ or are private.
+fn shared_visibility(info: &StructInfo) -> String {
+    let visibilities: BTreeSet<String> = info
+        .fields
+        .iter()
+        .map(|field| {
+            field
+                .node
+                .visibility()
+                .map(|vis| vis.syntax().text().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    match visibilities.into_iter().collect::<Vec<_>>().as_slice() {
+        [only] if !only.is_empty() => format!("{only} "),
+        _ => String::new(),
+    }
+}
+
+/// Returns the rule's field name, or a variant of it when the struct already has a field so named.
 fn free_field_name(info: &StructInfo, preferred: &str) -> String {
     let candidates = [
         preferred.to_string(),
@@ -209,7 +268,7 @@ fn free_field_name(info: &StructInfo, preferred: &str) -> String {
         .expect("an unbounded list of names contains a free one")
 }
 
-/// The methods that get a guard: those that touch the state, minus private helpers that are only
+/// Returns the methods that get a guard: those that touch the state, minus private helpers that are only
 /// ever called, on `self`, from methods that hold the guard already.
 fn choose_guarded_methods(info: &StructInfo, touching: &BTreeSet<String>, calls: &[MethodCall]) -> BTreeSet<String> {
     let caller_of = |offset: usize| {
@@ -245,35 +304,281 @@ fn choose_guarded_methods(info: &StructInfo, touching: &BTreeSet<String>, calls:
     touching.iter().filter(|name| !held.contains(*name)).cloned().collect()
 }
 
-/// A call chain from one guarded method to a guarded method, if there is one.
-fn reentrant_chain(info: &StructInfo, guarded: &BTreeSet<String>, calls: &[MethodCall]) -> Option<Vec<String>> {
-    let mut callees: HashMap<&str, Vec<&str>> = HashMap::new();
+/// Where a method's guard goes.
+enum Placement {
+    /// The first statement of the body, held to its end.
+    Whole,
+    /// A block around the statements from `first` to `last`, which touch the state, so that the
+    /// guard is released before a call that may lock it again.
+    Narrow { first: SyntaxNode, last: SyntaxNode },
+}
+
+/// Places the guard of each guarded method so that no thread can lock it twice.
+///
+/// A method whose body calls back into the double (a call on `self` that reaches a guarded
+/// method, `self` passed to a callback, an `.await`) gets its guard narrowed to the statements that
+/// touch the state, when those calls lie outside them. Otherwise there is no fix, and the error
+/// names the call chain or the call.
+fn place_guards(
+    ctx: &PlanContext,
+    info: &StructInfo,
+    guarded: &BTreeSet<String>,
+    calls: &[MethodCall],
+    access_offsets: &[usize],
+) -> Result<BTreeMap<String, Placement>, String> {
+    let callees = callee_map(info, calls);
+    let mut placements = BTreeMap::new();
+    for method in info.methods.iter().filter(|method| guarded.contains(&method.name)) {
+        let Some(body) = method.node.body() else { continue };
+        let (start, end) = node_range(body.syntax());
+        let hazards = hazards_in(ctx, info, method, guarded, calls, &callees, start, end);
+        if hazards.is_empty() {
+            placements.insert(method.name.clone(), Placement::Whole);
+            continue;
+        }
+        let inside = |offset: usize| start <= offset && offset < end;
+        let touching: Vec<usize> = access_offsets
+            .iter()
+            .copied()
+            .filter(|offset| inside(*offset))
+            .collect();
+        match narrow(ctx.source, &body, &touching, &hazards) {
+            Some((first, last)) => {
+                placements.insert(method.name.clone(), Placement::Narrow { first, last });
+            }
+            None => return Err(hazards[0].1.clone()),
+        }
+    }
+
+    // A call made while a guard is held must not reach any guarded method, narrowed or not.
+    for method in info.methods.iter().filter(|method| guarded.contains(&method.name)) {
+        let held = match placements.get(&method.name) {
+            Some(Placement::Narrow { first, last }) => (node_range(first).0, node_range(last).1),
+            _ => node_range(method.node.syntax()),
+        };
+        for call in calls
+            .iter()
+            .filter(|call| call.on_self && held.0 <= call.offset && call.offset < held.1)
+        {
+            if let Some(mut chain) = chain_to_guarded(&call.name, guarded, &callees) {
+                chain.insert(0, method.name.clone());
+                return Err(format!(
+                    "a guard in every method that touches the state would be taken twice on the call chain `{}`, and a `std::sync::Mutex` is not re-entrant; split the shared steps into a private helper, then run mockfix again",
+                    chain.join(" -> ")
+                ));
+            }
+        }
+    }
+    Ok(placements)
+}
+
+/// The calls on `self` that each method makes, by method name.
+fn callee_map(info: &StructInfo, calls: &[MethodCall]) -> HashMap<String, Vec<String>> {
+    let mut callees: HashMap<String, Vec<String>> = HashMap::new();
     for method in &info.methods {
         let (start, end) = node_range(method.node.syntax());
         let called = calls
             .iter()
             .filter(|call| call.on_self && start <= call.offset && call.offset < end)
-            .map(|call| call.name.as_str());
-        callees.entry(method.name.as_str()).or_default().extend(called);
+            .map(|call| call.name.clone());
+        callees.entry(method.name.clone()).or_default().extend(called);
     }
-    for start in guarded {
-        let mut stack: Vec<Vec<&str>> = vec![vec![start.as_str()]];
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        while let Some(path) = stack.pop() {
-            let current = *path.last().expect("paths are never empty");
-            for callee in callees.get(current).into_iter().flatten() {
+    callees
+}
+
+/// The path from `start` to a guarded method through methods without a guard, if there is one.
+fn chain_to_guarded(
+    start: &str,
+    guarded: &BTreeSet<String>,
+    callees: &HashMap<String, Vec<String>>,
+) -> Option<Vec<String>> {
+    let mut stack: Vec<Vec<String>> = vec![vec![start.to_string()]];
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    while let Some(path) = stack.pop() {
+        let current = path.last().expect("paths are never empty").clone();
+        if guarded.contains(&current) {
+            return Some(path);
+        }
+        for callee in callees.get(&current).into_iter().flatten() {
+            if seen.insert(callee.clone()) {
                 let mut next = path.clone();
-                next.push(callee);
-                if guarded.contains(*callee) {
-                    return Some(next.into_iter().map(str::to_string).collect());
-                }
-                if seen.insert(callee) {
-                    stack.push(next);
-                }
+                next.push(callee.clone());
+                stack.push(next);
             }
         }
     }
     None
+}
+
+/// The offsets in a method body that must not run while its guard is held, each with the reason.
+#[allow(clippy::too_many_arguments)]
+fn hazards_in(
+    ctx: &PlanContext,
+    info: &StructInfo,
+    method: &MethodInfo,
+    guarded: &BTreeSet<String>,
+    calls: &[MethodCall],
+    callees: &HashMap<String, Vec<String>>,
+    start: usize,
+    end: usize,
+) -> Vec<(usize, String)> {
+    let mut hazards = Vec::new();
+    let tokens = tokens_in(&ctx.index.tokens, start, end);
+    for await_token in tokens.iter().filter(|token| token.kind() == ra_ap_syntax::T![await]) {
+        let offset = token_range(await_token).0;
+        hazards.push((
+            offset,
+            format!(
+                "a guard in `{}` would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`",
+                method.name,
+                line_of(ctx.source, offset)
+            ),
+        ));
+    }
+    if let Some(offset) = passed_as_argument(tokens, "self") {
+        hazards.push((
+            offset,
+            format!(
+                "`{}` passes `self` to a call at line {}, which may call back into `{}` while the guard is held, and a `std::sync::Mutex` is not re-entrant",
+                method.name,
+                line_of(ctx.source, offset),
+                info.name
+            ),
+        ));
+    }
+    for call in calls
+        .iter()
+        .filter(|call| call.on_self && start <= call.offset && call.offset < end)
+    {
+        if let Some(mut chain) = chain_to_guarded(&call.name, guarded, callees) {
+            chain.insert(0, method.name.clone());
+            hazards.push((
+                call.offset,
+                format!(
+                    "a guard in every method that touches the state would be taken twice on the call chain `{}`, and a `std::sync::Mutex` is not re-entrant; split the shared steps into a private helper, then run mockfix again",
+                    chain.join(" -> ")
+                ),
+            ));
+        }
+    }
+    hazards.sort_by_key(|(offset, _)| *offset);
+    hazards
+}
+
+/// Returns the first and last statements of `body` that touch the state, when a block around them would
+/// hold none of the `hazards`, keep every binding that later statements use, and can be indented
+/// without changing a string literal.
+fn narrow(
+    source: &str,
+    body: &ast::BlockExpr,
+    touching: &[usize],
+    hazards: &[(usize, String)],
+) -> Option<(SyntaxNode, SyntaxNode)> {
+    let list = body.stmt_list()?;
+    let statements: Vec<SyntaxNode> = list.statements().map(|stmt| stmt.syntax().clone()).collect();
+    let contains = |node: &SyntaxNode, offset: usize| {
+        let (start, end) = node_range(node);
+        start <= offset && offset < end
+    };
+    let first = statements
+        .iter()
+        .position(|stmt| touching.iter().any(|offset| contains(stmt, *offset)))?;
+    let last = statements
+        .iter()
+        .rposition(|stmt| touching.iter().any(|offset| contains(stmt, *offset)))?;
+    // State touched in the tail expression cannot move into a block statement.
+    if list
+        .tail_expr()
+        .is_some_and(|tail| touching.iter().any(|offset| contains(tail.syntax(), *offset)))
+    {
+        return None;
+    }
+    let range_start = node_range(&statements[first]).0;
+    let range_end = node_range(&statements[last]).1;
+    if hazards
+        .iter()
+        .any(|(offset, _)| range_start <= *offset && *offset < range_end)
+    {
+        return None;
+    }
+    // A `let` inside the block would go out of scope before the statements after it.
+    let after = &source[range_end..node_range(list.syntax()).1];
+    for stmt in &statements[first..=last] {
+        let Some(let_stmt) = ast::LetStmt::cast(stmt.clone()) else {
+            continue;
+        };
+        let names: Vec<String> = let_stmt
+            .pat()
+            .into_iter()
+            .flat_map(|pat| {
+                pat.syntax()
+                    .descendants()
+                    .filter_map(ast::Name::cast)
+                    .collect::<Vec<_>>()
+            })
+            .map(|name| name.text().to_string())
+            .collect();
+        if names
+            .iter()
+            .any(|name| crate::package::contains_word(after.as_bytes(), name.as_bytes()))
+        {
+            return None;
+        }
+    }
+    let multiline_literal = statements[first..=last].iter().any(|stmt| {
+        stmt.descendants_with_tokens()
+            .filter_map(|element| element.into_token())
+            .any(|token| token.kind() == ra_ap_syntax::SyntaxKind::STRING && token.text().contains('\n'))
+    });
+    // The block takes whole lines, so the statements must have their lines to themselves.
+    let before_first = &source[line_start(source, range_start)..range_start];
+    let after_last = source[range_end..line_content_end(source, range_end)].trim();
+    if multiline_literal || !before_first.trim().is_empty() || !(after_last.is_empty() || after_last.starts_with("//"))
+    {
+        return None;
+    }
+    Some((statements[first].clone(), statements[last].clone()))
+}
+
+/// Plans the block that holds the guard around the statements from `first` to `last`: the
+/// statements move one level in, after `{` and the guard.
+fn guard_block(
+    source: &str,
+    function: &ast::Fn,
+    first: &SyntaxNode,
+    last: &SyntaxNode,
+    statement: &str,
+) -> Vec<TextEdit> {
+    let (start, _) = node_range(first);
+    let (_, end) = node_range(last);
+    let first_line = line_start(source, start);
+    let indent = indentation_at(source, start).to_string();
+    let outer = function.syntax().first_token().map_or(String::new(), |token| {
+        indentation_at(source, token_range(&token).0).to_string()
+    });
+    let unit = indent_unit(&indent, &outer);
+    let eol = line_ending_at(source, start);
+
+    let mut edits = vec![TextEdit::insert(
+        first_line,
+        format!("{indent}{{{eol}{indent}{unit}{statement}{eol}"),
+    )];
+    let mut line = first_line;
+    while line < end {
+        let content_end = line_content_end(source, line);
+        if !source[line..content_end].trim().is_empty() {
+            edits.push(TextEdit::insert(line, unit.clone()));
+        }
+        match source[line..].find('\n') {
+            Some(newline) => line += newline + 1,
+            None => break,
+        }
+    }
+    edits.push(TextEdit::insert(
+        line_content_end(source, end),
+        format!("{eol}{indent}}}"),
+    ));
+    edits
 }
 
 fn starts_with_guard(method: &MethodInfo, guard_field: &str) -> bool {

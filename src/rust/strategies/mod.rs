@@ -1,25 +1,31 @@
 //! Fix strategies: each turns one matched double into a `Finding` with its planned edits.
 //!
-//! `wrap` replaces `RefCell` fields with `Mutex`; `guard` adds a `Mutex<()>` field and locks it
-//! in each method. Both share the helpers below for struct literals, derives and imports.
+//! `wrap` replaces `RefCell` fields with `Mutex`, and `guard` adds a `Mutex<()>` field and locks
+//! it in each method. `cell`, `rc`, `static_mut` and `unsafe_sync` convert `Cell`, `Rc`,
+//! `static mut` and `UnsafeCell` state. They share the helpers below for struct literals,
+//! derives and imports.
 
+pub mod cell;
+pub mod clone_impl;
 pub mod guard;
+pub mod rc;
+pub mod static_mut;
+pub mod unsafe_sync;
 pub mod wrap;
 
 use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::SyntaxNode;
 
-use super::imports;
-use super::index::{enclosing_item_list, FileIndex, StructInfo};
+use super::discipline::line_of;
+use super::index::{methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
 use super::text::node_range;
-use crate::config::Rule;
+use super::uses::{field_accesses, FieldAccess};
 
-/// What every strategy needs to plan a fix in one file.
+/// What every strategy needs to plan edits in one file.
 pub struct PlanContext<'a> {
     pub source: &'a str,
     pub root: &'a SyntaxNode,
     pub index: &'a FileIndex,
-    pub rule: &'a Rule,
 }
 
 /// Derives that `Mutex` does not implement, so a struct deriving them stops compiling once a field
@@ -27,12 +33,13 @@ pub struct PlanContext<'a> {
 const DERIVES_MUTEX_LACKS: &[&str] = &["Clone", "Copy", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash"];
 
 /// Returns why the fix cannot be applied because of the struct's derives, if it cannot.
-pub fn derive_blocker(info: &StructInfo) -> Option<String> {
+/// Derives in `handled` are replaced by hand-written impls and do not block.
+pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
     let blocking: Vec<&str> = info
         .derives
         .iter()
         .map(String::as_str)
-        .filter(|name| DERIVES_MUTEX_LACKS.contains(name))
+        .filter(|name| DERIVES_MUTEX_LACKS.contains(name) && !handled.contains(name))
         .collect();
     if blocking.is_empty() {
         return None;
@@ -45,9 +52,9 @@ pub fn derive_blocker(info: &StructInfo) -> Option<String> {
     ))
 }
 
-/// The struct literals that build this struct in the file: `MockMailer { .. }`, and `Self { .. }`
+/// Returns the struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`
 /// inside its impls.
-pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordExpr> {
+pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExpr> {
     ctx.index
         .record_exprs
         .iter()
@@ -56,35 +63,119 @@ pub fn struct_literals(ctx: &PlanContext, info: &StructInfo) -> Vec<ast::RecordE
                 return false;
             };
             if segment.self_type_token().is_some() {
-                return info.impl_contains(node_range(literal.syntax()).0);
+                return target.impl_contains(node_range(literal.syntax()).0);
             }
-            segment.name_ref().is_some_and(|name| name.text() == info.name)
+            segment.name_ref().is_some_and(|name| name.text() == target.name)
         })
         .cloned()
         .collect()
 }
 
-/// Returns why `Mutex` cannot be written unqualified where the fix writes it: in the struct's
-/// module or the module of one of its literals, an explicit import already binds `Mutex` to
-/// another item, such as `parking_lot::Mutex`.
-pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
-    let mut places = vec![info.node.syntax().clone()];
-    places.extend(
-        struct_literals(ctx, info)
-            .iter()
-            .map(|literal| literal.syntax().clone()),
-    );
-    for place in places {
-        let module = enclosing_item_list(&place);
-        let conflicting = imports::use_leaves(&module)
-            .into_iter()
-            .find(|leaf| leaf.binds("Mutex") && !leaf.is_path(&["std", "sync", "Mutex"]));
-        if let Some(leaf) = conflicting {
-            return Some(format!(
-                "the module already imports another `Mutex` (`{}`), and the fix needs `std::sync::Mutex`",
-                leaf.path.join("::")
-            ));
+/// A double as one file sees it: its definition when the file declares it, and the impls and
+/// methods of it that the file contains. A fix plans edits in the defining file and, through a
+/// `Target` without a definition, at the use sites in the other files of the package.
+pub struct Target<'a> {
+    pub name: &'a str,
+    pub definition: Option<&'a StructInfo>,
+    pub impls: Vec<ast::Impl>,
+    pub methods: Vec<MethodInfo>,
+}
+
+impl<'a> Target<'a> {
+    pub fn defined(info: &'a StructInfo) -> Target<'a> {
+        Target {
+            name: &info.name,
+            definition: Some(info),
+            impls: info.impls.clone(),
+            methods: info.methods.clone(),
         }
     }
-    None
+
+    /// Builds the view of the double `name`, which another file declares.
+    pub fn foreign(index: &FileIndex, name: &'a str) -> Target<'a> {
+        let impls = index.impls_of(name);
+        let methods = impls.iter().flat_map(methods_of).collect();
+        Target {
+            name,
+            definition: None,
+            impls,
+            methods,
+        }
+    }
+
+    /// Returns whether `offset` lies inside one of the double's impls in this file.
+    pub fn impl_contains(&self, offset: usize) -> bool {
+        self.impls.iter().any(|item| {
+            let (start, end) = node_range(item.syntax());
+            start <= offset && offset < end
+        })
+    }
+}
+
+/// The accesses of `fields` in this file that belong to the target double, whose fields are of
+/// `kind` and have the methods `kind_methods`.
+///
+/// `self.x` inside another type's impl is that type's field and is skipped. Where another struct
+/// of the file has a field of the same name and the receiver's type is unknown, a call that the
+/// cell type does not have belongs to the other struct and is skipped; anything else there is
+/// ambiguous and recorded in `review`.
+pub fn target_accesses(
+    ctx: &PlanContext,
+    target: &Target,
+    fields: &[&str],
+    kind: FieldKind,
+    kind_methods: &[&str],
+    review: &mut Vec<String>,
+) -> Vec<FieldAccess> {
+    let other_fields: Vec<&FieldInfo> = ctx
+        .index
+        .structs
+        .iter()
+        .filter(|other| {
+            target
+                .definition
+                .is_none_or(|info| other.node.syntax() != info.node.syntax())
+        })
+        .flat_map(|other| other.fields.iter())
+        .collect();
+    let mut selected = Vec::new();
+    for access in field_accesses(ctx.index, fields) {
+        let on_own_self = access.on_self && target.impl_contains(access.offset);
+        if access.on_self && !on_own_self {
+            continue;
+        }
+        let namesakes: Vec<&&FieldInfo> = other_fields.iter().filter(|field| field.name == access.field).collect();
+        if !on_own_self && !namesakes.is_empty() {
+            let kind_call = access
+                .method
+                .as_deref()
+                .is_none_or(|method| kind_methods.contains(&method));
+            if !kind_call {
+                continue;
+            }
+            if namesakes.iter().any(|field| field.kind == kind) || access.method.is_none() {
+                review.push(format!(
+                    "`.{}` at line {} may belong to another struct of this file with a field of that name, so it was left unchanged",
+                    access.field,
+                    line_of(ctx.source, access.offset)
+                ));
+                continue;
+            }
+        }
+        selected.push(access);
+    }
+    selected
+}
+
+/// Returns whether code in `module` itself, outside `use` items, names `name`.
+pub fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
+    module
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| token.text() == name)
+        .any(|token| {
+            !token
+                .parent_ancestors()
+                .any(|node| node.kind() == ra_ap_syntax::SyntaxKind::USE)
+        })
 }

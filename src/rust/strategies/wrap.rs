@@ -14,16 +14,25 @@
 
 use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
-use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext};
-use crate::edit::TextEdit;
-use crate::fix::{Applicability, Finding, Fix};
-use crate::rust::discipline::{find_double_lock, line_of, locks_by_method, LockSite};
-use crate::rust::index::{FieldInfo, FieldKind, StructInfo};
-use crate::rust::text::{node_range, token_range};
-use crate::rust::uses::{field_accesses, method_calls, AccessKind};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Methods of `RefCell` other than `borrow` and `borrow_mut`, which mockfix cannot convert.
+use super::{clone_impl, derive_blocker, struct_literals, target_accesses, PlanContext, Target};
+use crate::config::Rule;
+use crate::edit::TextEdit;
+use crate::fix::{Applicability, Conversion, Finding, Fix};
+use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
+use crate::rust::index::{FieldKind, StructInfo};
+use crate::rust::text::{node_range, token_range};
+use crate::rust::uses::{method_calls, AccessKind};
+
+/// The methods of `RefCell`.
 const REFCELL_METHODS: &[&str] = &[
+    "borrow",
+    "borrow_mut",
+    "take",
+    "replace",
+    "into_inner",
+    "get_mut",
     "try_borrow",
     "try_borrow_mut",
     "try_borrow_unguarded",
@@ -33,7 +42,7 @@ const REFCELL_METHODS: &[&str] = &[
     "undo_leak",
 ];
 
-pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
+pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding> {
     let cells: Vec<&str> = info
         .fields_of_kind(FieldKind::RefCell)
         .map(|field| field.name.as_str())
@@ -47,7 +56,7 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         .collect::<Vec<_>>()
         .join(", ");
     let mut finding = Finding {
-        rule_id: ctx.rule.id.clone(),
+        rule_id: rule.id.clone(),
         struct_name: info.name.clone(),
         name_range: info.node.name().map(|name| node_range(name.syntax())).unwrap_or_else(|| node_range(info.node.syntax())),
         message: format!(
@@ -59,30 +68,34 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = derive_blocker(info).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &["Clone"]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
 
-    let mut planner = WrapPlanner {
-        ctx,
-        info,
-        edits: Vec::new(),
-        review: Vec::new(),
-        lock_sites: Vec::new(),
-    };
+    let lock_call = rule.lock.lock_call();
+    let mut planner = WrapPlanner::new(ctx, Target::defined(info), lock_call);
     planner.rewrite_field_types();
     planner.rewrite_constructors(&cells);
     planner.rewrite_accesses(&cells);
-
-    let method_names: Vec<&str> = info.methods.iter().map(|method| method.name.as_str()).collect();
-    let calls = method_calls(ctx.index, &method_names);
-    let locks = locks_by_method(info, &planner.lock_sites, &calls);
-    if let Some(reason) = find_double_lock(ctx.source, &planner.lock_sites, &calls, &locks) {
-        finding.unfixable_reason = Some(format!(
-            "{reason}, so the fix would deadlock; release the first borrow earlier, then run mockfix again"
-        ));
-        return Some(finding);
+    let locks = match planner.check_locks(&BTreeMap::new()) {
+        Ok(locks) => locks,
+        Err(reason) => {
+            finding.unfixable_reason = Some(reason);
+            return Some(finding);
+        }
+    };
+    if info.derives.iter().any(|name| name == "Clone") {
+        match clone_impl::plan(ctx.source, info, &cells, lock_call) {
+            Some(edits) => planner.edits.extend(edits),
+            None => {
+                finding.unfixable_reason = Some(format!(
+                    "`{}` derives `Clone`, which `Mutex` does not implement, and mockfix cannot write the impl by hand because a field has attributes; implement `Clone` by hand, then run mockfix again",
+                    info.name
+                ));
+                return Some(finding);
+            }
+        }
     }
 
     let (applicability, review_reason) = match planner.review.first() {
@@ -94,27 +107,90 @@ pub fn plan(ctx: &PlanContext, info: &StructInfo) -> Option<Finding> {
         applicability,
         review_reason,
         edits: planner.edits,
+        conversion: Conversion::Wrap {
+            fields: finding.changed_fields.clone(),
+            lock_call: lock_call.to_string(),
+            method_locks: locks,
+        },
     });
     Some(finding)
 }
 
+/// The edits at the uses of a wrapped double declared in another file, or why they cannot be made.
+pub struct ForeignPlan {
+    pub edits: Vec<TextEdit>,
+    /// Reasons why the double's fix needs review, or why it would deadlock, found in this file.
+    pub problems: Vec<String>,
+}
+
+/// Plans the uses of the double `name`, whose `fields` another file's fix turned into mutexes.
+pub fn plan_foreign(
+    ctx: &PlanContext,
+    name: &str,
+    fields: &[String],
+    lock_call: &str,
+    method_locks: &BTreeMap<String, BTreeSet<String>>,
+) -> ForeignPlan {
+    let cells: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let mut planner = WrapPlanner::new(ctx, Target::foreign(ctx.index, name), lock_call);
+    planner.rewrite_constructors(&cells);
+    planner.rewrite_accesses(&cells);
+    let mut problems = planner.review.clone();
+    if let Err(reason) = planner.check_locks(method_locks) {
+        problems.push(reason);
+    }
+    ForeignPlan {
+        edits: planner.edits,
+        problems,
+    }
+}
+
 struct WrapPlanner<'a> {
     ctx: &'a PlanContext<'a>,
-    info: &'a StructInfo,
+    target: Target<'a>,
+    lock_call: &'a str,
     edits: Vec<TextEdit>,
     /// Reasons why the fix needs review.
     review: Vec<String>,
     lock_sites: Vec<LockSite>,
 }
 
-impl WrapPlanner<'_> {
+impl<'a> WrapPlanner<'a> {
+    fn new(ctx: &'a PlanContext<'a>, target: Target<'a>, lock_call: &'a str) -> WrapPlanner<'a> {
+        WrapPlanner {
+            ctx,
+            target,
+            lock_call,
+            edits: Vec::new(),
+            review: Vec::new(),
+            lock_sites: Vec::new(),
+        }
+    }
+
+    /// Checks the planned locks for deadlocks and returns what each method locks.
+    fn check_locks(
+        &self,
+        known: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+        let ctx = self.ctx;
+        let mut names: Vec<&str> = self.target.methods.iter().map(|method| method.name.as_str()).collect();
+        names.extend(known.keys().map(String::as_str));
+        let calls = method_calls(ctx.index, &names);
+        let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
+        match find_lock_hazard(ctx.source, &ctx.index.tokens, &self.lock_sites, &calls, &locks) {
+            Some(reason) => Err(reason),
+            None => Ok(locks),
+        }
+    }
+
     fn line(&self, offset: usize) -> usize {
         line_of(self.ctx.source, offset)
     }
 
     /// `RefCell<T>` and `std::cell::RefCell<T>` become `Mutex<T>`.
     fn rewrite_field_types(&mut self) {
-        for field in self.info.fields_of_kind(FieldKind::RefCell) {
+        let Some(info) = self.target.definition else { return };
+        for field in info.fields_of_kind(FieldKind::RefCell) {
             let Some(ast::Type::PathType(path_type)) = field.node.ty() else {
                 continue;
             };
@@ -143,7 +219,7 @@ impl WrapPlanner<'_> {
 
     /// `RefCell::new(x)` in the struct's literals becomes `Mutex::new(x)`.
     fn rewrite_constructors(&mut self, cells: &[&str]) {
-        for literal in struct_literals(self.ctx, self.info) {
+        for literal in struct_literals(self.ctx, &self.target) {
             let Some(list) = literal.record_expr_field_list() else {
                 continue;
             };
@@ -175,50 +251,23 @@ impl WrapPlanner<'_> {
 
     fn rewrite_accesses(&mut self, cells: &[&str]) {
         let index = self.ctx.index;
-        let other_fields: Vec<&FieldInfo> = index
-            .structs
-            .iter()
-            .filter(|other| other.node.syntax() != self.info.node.syntax())
-            .flat_map(|other| other.fields.iter())
-            .collect();
-        let lock_call = self.ctx.rule.lock.lock_call();
+        let lock_call = self.lock_call;
         let unwrap_call = &lock_call["lock()".len()..];
+        let accesses = target_accesses(
+            self.ctx,
+            &self.target,
+            cells,
+            FieldKind::RefCell,
+            REFCELL_METHODS,
+            &mut self.review,
+        );
 
-        for access in field_accesses(index, cells) {
-            let line = LineOf {
-                source: self.ctx.source,
-                offset: access.offset,
-            };
-            let on_own_self = access.on_self && self.info.impl_contains(access.offset);
-            if access.on_self && !on_own_self {
-                // `self.calls` inside the impl of some other type is that type's field.
-                continue;
-            }
-            let namesakes: Vec<&&FieldInfo> = other_fields.iter().filter(|field| field.name == access.field).collect();
-            if !on_own_self && !namesakes.is_empty() {
-                // Another struct has a field of this name, and the receiver's type is unknown. A call
-                // that `RefCell` does not have is on the other struct's field; a `RefCell` call is
-                // ours unless the other field is a `RefCell` too.
-                let refcell_call = match &access.kind {
-                    AccessKind::OtherMethod(name) => REFCELL_METHODS.contains(&name.as_str()),
-                    AccessKind::Load | AccessKind::Store => false,
-                    _ => true,
-                };
-                let namesake_is_cell = namesakes.iter().any(|field| field.kind == FieldKind::RefCell);
-                if !refcell_call {
-                    continue;
-                }
-                if namesake_is_cell || matches!(access.kind, AccessKind::Other) {
-                    self.review.push(format!(
-                        "`.{}` at line {line} may belong to another struct of this file with a field of that name, so it was left unchanged",
-                        access.field
-                    ));
-                    continue;
-                }
-            }
+        for access in accesses {
+            let line = self.line(access.offset);
             let method = access.method_tokens(index);
             let name_token = &index.tokens[access.dot_index + 1];
             let site = LockSite {
+                held_to_block_end: false,
                 field: access.field.clone(),
                 offset: access.offset,
                 token: name_token.clone(),
@@ -324,17 +373,4 @@ fn is_default_call(value: &ast::Expr) -> bool {
         .filter(|c| !c.is_whitespace())
         .collect();
     matches!(text.as_str(), "Default::default()" | "std::default::Default::default()")
-}
-
-/// The line number of an offset, counted only when a message prints it: counting it for every
-/// access is quadratic in the size of the file.
-struct LineOf<'a> {
-    source: &'a str,
-    offset: usize,
-}
-
-impl std::fmt::Display for LineOf<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", line_of(self.source, self.offset))
-    }
 }

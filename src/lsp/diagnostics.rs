@@ -1,0 +1,38 @@
+//! Findings as LSP diagnostics: one warning per finding, on the double's struct name.
+//!
+//! The message is the finding's message, followed, like the command line's report, by why the
+//! fix needs review or why there is no fix. The code is the rule id, so that a reader can look
+//! the rule up and a code action can find the diagnostic it fixes.
+
+use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range};
+
+use crate::fix::{Applicability, Finding};
+
+/// The `source` of every diagnostic the server publishes.
+pub const SOURCE: &str = "mockfix";
+
+pub fn for_finding(finding: &Finding, range: Range) -> Diagnostic {
+    let message = match (&finding.fix, &finding.unfixable_reason) {
+        (Some(fix), _) if fix.applicability == Applicability::NeedsReview => format!(
+            "{}\nfix needs review: {}",
+            finding.message,
+            fix.review_reason.as_deref().unwrap_or("not proven safe")
+        ),
+        (None, Some(reason)) => format!("{}\nnot fixed: {reason}", finding.message),
+        _ => finding.message.clone(),
+    };
+    Diagnostic {
+        range,
+        severity: Some(DiagnosticSeverity::WARNING),
+        code: Some(NumberOrString::String(finding.rule_id.clone())),
+        source: Some(SOURCE.to_string()),
+        message,
+        ..Diagnostic::default()
+    }
+}
+
+/// Whether the client's `diagnostic` is the one published for a finding as `ours`. Clients send
+/// back the diagnostics under the cursor with a code-action request.
+pub fn is_same(diagnostic: &Diagnostic, ours: &Diagnostic) -> bool {
+    diagnostic.source == ours.source && diagnostic.code == ours.code && diagnostic.range == ours.range
+}

@@ -1,0 +1,698 @@
+//! Doubles that mockfix must report instead of fixing, or leave alone: each case checks the
+//! reason the user reads and that the text is unchanged.
+
+use mockfix::config::RuleSet;
+use mockfix::{fix_source, FixPolicy};
+
+/// Runs every built-in rule on `source`, including fixes that need review, and returns the
+/// reason given for the one finding on `double`, after checking that nothing was changed.
+fn reason_for(source: &str, double: &str) -> String {
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.fixed_text, source, "a refused fix changed the text");
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|finding| finding.struct_name == double)
+        .unwrap_or_else(|| panic!("no finding on `{double}`: {:?}", outcome.findings));
+    assert!(finding.fix.is_none(), "`{double}` got a fix: {:?}", finding.fix);
+    finding
+        .unfixable_reason
+        .clone()
+        .expect("a finding without a fix says why")
+}
+
+fn findings_on(source: &str) -> Vec<String> {
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
+    outcome
+        .findings
+        .iter()
+        .map(|finding| finding.struct_name.clone())
+        .collect()
+}
+
+#[test]
+fn borrow_across_await_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct FakeClock { now: RefCell<u64> }
+impl FakeClock {
+    pub async fn advance(&self) {
+        self.now.borrow_mut().checked_add(tick().await);
+    }
+}
+async fn tick() -> u64 { 1 }
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(reason.contains("held across the `.await` at line 5"), "{reason}");
+}
+
+#[test]
+fn guard_in_awaiting_method_is_reported() {
+    let source = "use std::sync::atomic::{AtomicU64, Ordering};
+pub struct FakeClock { now: AtomicU64 }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let now = self.now.load(Ordering::SeqCst);
+        tick().await;
+        self.now.store(now + 1, Ordering::SeqCst);
+    }
+}
+async fn tick() {}
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(
+        reason.contains("a guard in `advance` would be held across the `.await` at line 6"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn fields_locked_in_both_orders_are_reported() {
+    let source = "use std::cell::RefCell;
+pub struct MockBank { a: RefCell<u32>, b: RefCell<u32> }
+impl MockBank {
+    pub fn move_a_to_b(&self) {
+        let mut a = self.a.borrow_mut();
+        *self.b.borrow_mut() += *a;
+        *a = 0;
+    }
+    pub fn move_b_to_a(&self) {
+        let mut b = self.b.borrow_mut();
+        *self.a.borrow_mut() += *b;
+        *b = 0;
+    }
+}
+";
+    let reason = reason_for(source, "MockBank");
+    assert!(reason.contains("two threads can deadlock"), "{reason}");
+    assert!(reason.contains("line 6") && reason.contains("line 11"), "{reason}");
+}
+
+#[test]
+fn fields_locked_in_one_order_are_fixed() {
+    let source = "use std::cell::RefCell;
+pub struct MockBank { a: RefCell<u32>, b: RefCell<u32> }
+impl MockBank {
+    pub fn move_a_to_b(&self) {
+        let mut a = self.a.borrow_mut();
+        *self.b.borrow_mut() += *a;
+        *a = 0;
+    }
+}
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+}
+
+#[test]
+fn borrow_twice_in_one_statement_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct SpyLog { lines: RefCell<Vec<String>> }
+pub fn check(spy: &SpyLog) {
+    assert_eq!(spy.lines.borrow().len(), spy.lines.borrow().iter().count());
+}
+";
+    let reason = reason_for(source, "SpyLog");
+    assert!(
+        reason.contains("`lines` would be locked at line 4 while the lock taken at line 4"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn let_guard_across_locking_call_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct MockQueue { items: RefCell<Vec<u32>> }
+impl MockQueue {
+    pub fn len(&self) -> usize { self.items.borrow().len() }
+    pub fn push(&self, item: u32) {
+        let mut items = self.items.borrow_mut();
+        items.push(item);
+        println!(\"{}\", self.len());
+    }
+}
+";
+    let reason = reason_for(source, "MockQueue");
+    assert!(
+        reason.contains("`len` locks `items` at line 8 while the lock taken at line 6"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn callback_with_self_under_guard_is_reported() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeCache { hits: AtomicUsize, on_hit: fn(&FakeCache) }
+impl FakeCache {
+    pub fn hit(&self) {
+        let n = self.hits.load(Ordering::SeqCst);
+        (self.on_hit)(self);
+        self.hits.store(n + 1, Ordering::SeqCst);
+    }
+}
+";
+    let reason = reason_for(source, "FakeCache");
+    assert!(reason.contains("`hit` passes `self` to a call at line 6"), "{reason}");
+}
+
+/// Fixes `source` with fixes that need review included, and returns the fixed text and the review
+/// reason of the fix on `double`.
+fn reviewed_fix(source: &str, double: &str) -> (String, String) {
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|finding| finding.struct_name == double)
+        .expect("a finding");
+    let fix = finding
+        .fix
+        .as_ref()
+        .unwrap_or_else(|| panic!("no fix: {:?}", finding.unfixable_reason));
+    (
+        outcome.fixed_text.clone(),
+        fix.review_reason.clone().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn recursive_call_after_update_narrows_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeTree { visits: AtomicUsize }
+impl FakeTree {
+    pub fn visit(&self, depth: u32) {
+        let n = self.visits.load(Ordering::SeqCst);
+        self.visits.store(n + 1, Ordering::SeqCst);
+        if depth > 0 {
+            self.visit(depth - 1);
+        }
+    }
+}
+";
+    let (fixed, reason) = reviewed_fix(source, "FakeTree");
+    assert!(
+        reason.contains("the guard in `visit` covers lines 5 to 6 only"),
+        "{reason}"
+    );
+    let expected_body = "        {
+            let _guard = self.mutex.lock().unwrap();
+            let n = self.visits.load(Ordering::SeqCst);
+            self.visits.store(n + 1, Ordering::SeqCst);
+        }
+        if depth > 0 {
+            self.visit(depth - 1);
+        }";
+    assert!(fixed.contains(expected_body), "{fixed}");
+}
+
+#[test]
+fn recursive_call_inside_update_is_reported() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeTree { visits: AtomicUsize }
+impl FakeTree {
+    pub fn visit(&self, depth: u32) {
+        let n = self.visits.load(Ordering::SeqCst);
+        if depth > 0 {
+            self.visit(depth - 1);
+        }
+        self.visits.store(n + 1, Ordering::SeqCst);
+    }
+}
+";
+    let reason = reason_for(source, "FakeTree");
+    assert!(reason.contains("call chain `visit -> visit`"), "{reason}");
+}
+
+#[test]
+fn public_getter_called_before_update_narrows_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize { self.hits.load(Ordering::SeqCst) }
+    pub fn hit(&self) {
+        let n = self.hits();
+        let m = self.hits.load(Ordering::SeqCst);
+        self.hits.store(n.max(m) + 1, Ordering::SeqCst);
+    }
+}
+";
+    let (fixed, reason) = reviewed_fix(source, "FakeMeter");
+    assert!(
+        reason.contains("the guard in `hit` covers lines 7 to 8 only"),
+        "{reason}"
+    );
+    assert!(
+        fixed.contains("        let n = self.hits();\n        {\n            let _guard"),
+        "{fixed}"
+    );
+}
+
+#[test]
+fn binding_used_after_update_blocks_narrowing() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize { self.hits.load(Ordering::SeqCst) }
+    pub fn hit(&self) -> usize {
+        let n = self.hits.load(Ordering::SeqCst);
+        self.hits.store(n + 1, Ordering::SeqCst);
+        n + self.hits()
+    }
+}
+";
+    let reason = reason_for(source, "FakeMeter");
+    assert!(reason.contains("`hit -> hits`"), "{reason}");
+}
+
+#[test]
+fn derive_partial_eq_is_reported() {
+    let source = "use std::cell::RefCell;
+#[derive(PartialEq)]
+pub struct MockMailer { sent: RefCell<Vec<String>> }
+";
+    let reason = reason_for(source, "MockMailer");
+    assert!(
+        reason.contains("derives `PartialEq`, which `Mutex` does not implement"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn no_std_crate_is_reported() {
+    let source = "#![no_std]
+use core::cell::RefCell;
+pub struct MockPin { level: RefCell<bool> }
+";
+    let reason = reason_for(source, "MockPin");
+    assert!(reason.contains("`#![no_std]`"), "{reason}");
+}
+
+#[test]
+fn suppression_comment_silences_double() {
+    let double = "pub struct MockMailer { sent: std::cell::RefCell<Vec<String>> }\n";
+    assert_eq!(findings_on(double), ["MockMailer"]);
+    assert!(findings_on(&format!("// mockfix: ignore\n{double}")).is_empty());
+    assert!(findings_on(&format!(
+        "// mockfix: ignore[refcell-in-shared-double]\n#[derive(Default)]\n{double}"
+    ))
+    .is_empty());
+    assert_eq!(
+        findings_on(&format!("// mockfix: ignore[other-rule]\n{double}")),
+        ["MockMailer"]
+    );
+    assert_eq!(
+        findings_on(&format!("// mockfix: ignore\n\n{double}")),
+        ["MockMailer"],
+        "a blank line ends the comment block"
+    );
+}
+
+#[test]
+fn unrelated_names_are_left_alone() {
+    assert!(findings_on("pub struct Registry { items: std::cell::RefCell<Vec<u8>> }\n").is_empty());
+    assert!(
+        findings_on("pub struct MockPoint(std::cell::RefCell<u8>);\n").is_empty(),
+        "tuple structs are skipped"
+    );
+}
+
+#[test]
+fn cell_read_then_write_needs_review() {
+    let source = "use std::cell::Cell;
+pub struct FakeCounter { hits: Cell<usize> }
+impl FakeCounter {
+    pub fn hit(&self) {
+        let seen = self.hits.get();
+        self.hits.set(seen + 1);
+    }
+}
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert!(outcome.applied.is_empty(), "a split update was applied");
+    assert_eq!(outcome.fixed_text, source);
+    let fix = outcome.findings[0].fix.as_ref().expect("the fix is offered for review");
+    let reason = fix.review_reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("`self.hits` is read at line 5 and written at line 6"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn cell_update_in_one_call_is_safe() {
+    let source = "use std::cell::Cell;
+pub struct FakeCounter { hits: Cell<usize> }
+impl FakeCounter {
+    pub fn hit(&self) -> () {
+        self.hits.set(self.hits.get() + 1)
+    }
+}
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("{ self.hits.fetch_add(1, Ordering::SeqCst); }"),
+        "a tail expression keeps the type `()`: {}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn cell_with_derived_clone_is_reported() {
+    let source = "use std::cell::Cell;
+#[derive(Clone)]
+pub struct FakeCounter { hits: Cell<usize> }
+";
+    let reason = reason_for(source, "FakeCounter");
+    assert!(
+        reason.contains("derives `Clone`, which atomics do not implement"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn rc_borrow_on_unknown_value_needs_review() {
+    let source = "use std::cell::RefCell;
+use std::rc::Rc;
+pub struct MockLog { lines: Rc<RefCell<Vec<String>>> }
+pub fn count(source: &Holder) -> usize {
+    source.lines_handle().borrow().len()
+}
+pub struct Holder;
+impl Holder { pub fn lines_handle(&self) -> &RefCell<Vec<String>> { unimplemented!() } }
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert!(outcome.applied.is_empty());
+    let fix = outcome.findings[0].fix.as_ref().expect("offered for review");
+    let reason = fix.review_reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("at line 5 may be on an `Rc<RefCell<T>>`"), "{reason}");
+}
+
+/// Runs the built-in rules on `source` as the file `path` and returns the outcome, applying
+/// fixes that need review when `include_needs_review` is set.
+fn outcome_at(path: &str, source: &str, include_needs_review: bool) -> mockfix::FileOutcome {
+    fix_source(path, source, &RuleSet::builtin(), FixPolicy { include_needs_review }).unwrap()
+}
+
+fn review_reason_for(outcome: &mockfix::FileOutcome, name: &str) -> String {
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|finding| finding.struct_name == name)
+        .unwrap_or_else(|| panic!("no finding on `{name}`: {:?}", outcome.findings));
+    let fix = finding
+        .fix
+        .as_ref()
+        .unwrap_or_else(|| panic!("`{name}` got no fix: {:?}", finding.unfixable_reason));
+    assert_eq!(fix.applicability, mockfix::fix::Applicability::NeedsReview);
+    fix.review_reason.clone().unwrap_or_default()
+}
+
+#[test]
+fn unsafe_sync_over_box_dyn_any_is_reported() {
+    let source = "use std::any::Any;
+use std::cell::UnsafeCell;
+pub struct FakeRegistry {
+    hits: UnsafeCell<u64>,
+    payload: Box<dyn Any>,
+}
+unsafe impl Sync for FakeRegistry {}
+impl FakeRegistry {
+    pub fn hit(&self) {
+        unsafe { *self.hits.get() += 1 };
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.fixed_text, source, "a fix that needs review was applied");
+    let reason = review_reason_for(&outcome, "FakeRegistry");
+    assert!(
+        reason.contains("`payload` (Box<dyn Any>) is not known to be `Send` and `Sync`"),
+        "{reason}"
+    );
+
+    let reviewed = outcome_at("src/lib.rs", source, true);
+    assert!(
+        reviewed.fixed_text.contains("unsafe impl Sync for FakeRegistry {}"),
+        "the impl was removed although `payload` still needs it: {}",
+        reviewed.fixed_text
+    );
+    assert!(
+        reviewed.fixed_text.contains("hits: AtomicU64,"),
+        "{}",
+        reviewed.fixed_text
+    );
+}
+
+#[test]
+fn unsafe_cell_pointer_kept_needs_review() {
+    let source = "use std::cell::UnsafeCell;
+pub struct FakeBuffer { bytes: UnsafeCell<Vec<u8>> }
+unsafe impl Sync for FakeBuffer {}
+impl FakeBuffer {
+    pub fn raw(&self) -> *mut Vec<u8> {
+        self.bytes.get()
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let reason = review_reason_for(&outcome, "FakeBuffer");
+    assert!(
+        reason.contains("`.bytes.get()` at line 6 keeps or passes on the raw pointer"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn static_mut_outside_tests_is_left_alone() {
+    let source = "static mut CALLS: usize = 0;
+pub fn call() {
+    unsafe { CALLS += 1 };
+}
+";
+    assert!(findings_on(source).is_empty());
+}
+
+#[test]
+fn static_mut_in_tests_folder_is_matched() {
+    let source = "static mut CALLS: usize = 0;
+pub fn call() {
+    unsafe { CALLS += 1 };
+}
+";
+    let outcome = outcome_at("tests/support/mod.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("    CALLS.fetch_add(1, Ordering::SeqCst);\n"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn static_mut_taken_by_address_needs_review() {
+    let source = "static mut CALLS: usize = 0;
+#[test]
+fn counts() {
+    let first = unsafe { &raw const CALLS };
+    let second = unsafe { std::ptr::addr_of!(CALLS) };
+    assert_eq!(first, second);
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.fixed_text, source);
+    let reason = review_reason_for(&outcome, "CALLS");
+    assert!(reason.contains("`CALLS` at line 4 is taken by raw address"), "{reason}");
+    assert!(
+        reason.contains("`CALLS` at line 5 is taken by address with `addr_of!`"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn static_mut_locked_twice_in_statement_is_reported() {
+    let source = "static mut LOG: Vec<String> = Vec::new();
+#[test]
+fn logs() {
+    unsafe { LOG.push(LOG.len().to_string()) };
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, true);
+    assert_eq!(outcome.fixed_text, source);
+    let reason = outcome.findings[0].unfixable_reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("`LOG` would be locked at line 4 while the lock taken at line 4 is still held"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn static_mut_assignment_reading_itself_locks_once() {
+    let source = "static mut LOG: Vec<String> = Vec::new();
+#[test]
+fn logs() {
+    unsafe {
+        LOG = LOG.iter().rev().cloned().collect();
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("{ let mut guard = LOG.lock().unwrap(); *guard = guard.iter().rev().cloned().collect(); };"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn static_mut_read_then_write_needs_review() {
+    let source = "static mut CALLS: u32 = 0;
+#[test]
+fn counts() {
+    let seen = unsafe { CALLS };
+    unsafe { CALLS = seen + 1 };
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let reason = review_reason_for(&outcome, "CALLS");
+    assert!(
+        reason.contains("`CALLS` is read at line 4 and written at line 5"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn unsafe_block_with_raw_pointer_keeps_unsafe() {
+    let source = "static mut CALLS: u32 = 0;
+#[test]
+fn counts() {
+    let mut value = 0;
+    let pointer = &mut value as *mut i32;
+    unsafe {
+        CALLS += 1;
+        *pointer = 3;
+    }
+    assert_eq!(value, 3);
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("    unsafe {\n        CALLS.fetch_add(1, Ordering::SeqCst);\n        *pointer = 3;"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn unsafe_sync_mock_fixed_once() {
+    let source = "use std::cell::RefCell;
+pub struct MockMailer { sent: RefCell<Vec<String>> }
+unsafe impl Sync for MockMailer {}
+impl MockMailer {
+    pub fn send(&self, to: &str) {
+        self.sent.borrow_mut().push(to.to_string());
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let rules: Vec<&str> = outcome
+        .findings
+        .iter()
+        .map(|finding| finding.rule_id.as_str())
+        .collect();
+    assert_eq!(rules, ["unsafe-sync-over-cell"]);
+    assert_eq!(outcome.applied.len(), 1);
+    assert!(!outcome.fixed_text.contains("unsafe impl"), "{}", outcome.fixed_text);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("self.sent.lock().unwrap().push(to.to_string());"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn unsafe_sync_primitive_outside_tests_is_left_alone() {
+    let source = "use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+pub struct SpinLock<T> { locked: AtomicBool, value: UnsafeCell<T> }
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+impl<T> SpinLock<T> {
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        while self.locked.swap(true, Ordering::Acquire) {}
+        let result = f(unsafe { &mut *self.value.get() });
+        self.locked.store(false, Ordering::Release);
+        result
+    }
+}
+";
+    assert!(
+        findings_on(source).is_empty(),
+        "a lock built on UnsafeCell outside tests was flagged"
+    );
+}
