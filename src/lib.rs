@@ -144,8 +144,8 @@ pub fn fix_source_with(
     let mut planned = plan_fixes(path, source, rules, request)?;
     let fixed_text = match planned.fixed_text(source) {
         Ok(fixed_text) => fixed_text,
-        // Around an existing syntax error the parser may read the fixed text differently; then
-        // nothing is applied to the file rather than a new error added.
+        // Around an existing syntax error the parser may read the fixed text differently. Then
+        // nothing is applied to the file, so that no new error is added.
         Err(SourceError::Internal(reason)) if !planned.syntax_errors.is_empty() => {
             planned.hold_back_all(path, &reason);
             source.to_string()
