@@ -178,6 +178,7 @@ fn load(packages: &mut PackageFiles, path: &PathBuf, root: &Path, editions: &Edi
                 fixed_text: text.to_string(),
                 foreign_applied: Vec::new(),
                 foreign_problems: Vec::new(),
+                syntax_errors: Vec::new(),
             },
         })
     });

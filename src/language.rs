@@ -10,7 +10,7 @@ use crate::config::RuleSet;
 use crate::edit::TextEdit;
 use crate::fix::{Finding, ForeignDouble};
 use crate::workspace::Edition;
-use crate::SourceError;
+use crate::{SourceError, SyntaxError};
 
 /// A source language that mockfix has a front end for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,6 +77,36 @@ pub fn analyze(
     match language {
         Language::Rust => crate::rust::analyze_with_foreign(path, source, rules, foreign, edition),
         Language::Go => crate::go::analyze_with_foreign(path, source, rules, foreign),
+    }
+}
+
+/// The doubles of one file, the uses of doubles of other files, and the file's syntax errors.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub foreign_uses: Vec<ForeignUses>,
+    /// The errors that the parser recovered from. A Go file with a syntax error is not analyzed.
+    pub syntax_errors: Vec<SyntaxError>,
+}
+
+/// Like `analyze`, and also returns the syntax errors that the front end recovered from.
+pub fn analyze_file(
+    language: Language,
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    foreign: &[ForeignDouble],
+    edition: Edition,
+) -> Result<Analysis, SourceError> {
+    match language {
+        Language::Rust => crate::rust::analyze_file(path, source, rules, foreign, edition),
+        Language::Go => {
+            crate::go::analyze_with_foreign(path, source, rules, foreign).map(|(findings, foreign_uses)| Analysis {
+                findings,
+                foreign_uses,
+                syntax_errors: Vec::new(),
+            })
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
 mod app;
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -29,9 +30,11 @@ pub mod go;
 pub mod language;
 pub mod lsp;
 pub mod package;
+pub mod read;
 pub mod render;
 pub mod run;
 pub mod rust;
+pub mod verify;
 pub mod walk;
 pub mod workspace;
 pub mod write;
@@ -55,6 +58,19 @@ pub struct FileOutcome {
     pub foreign_applied: Vec<String>,
     /// Doubles of other files whose uses in this file cannot follow their fix, and why.
     pub foreign_problems: Vec<ExternalReview>,
+    /// The input's syntax errors. Fixes that would change code near one are not applied.
+    pub syntax_errors: Vec<SyntaxError>,
+}
+
+/// A syntax error in a file, with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte range of the error in the file.
+    pub range: (usize, usize),
+    /// 1-based line and column, the column counted in characters.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
 }
 
 /// A file that could not be checked.
@@ -125,14 +141,24 @@ pub fn fix_source_with(
     rules: &RuleSet,
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
-    let planned = plan_fixes(path, source, rules, request)?;
-    let fixed_text = planned.fixed_text(source)?;
+    let mut planned = plan_fixes(path, source, rules, request)?;
+    let fixed_text = match planned.fixed_text(source) {
+        Ok(fixed_text) => fixed_text,
+        // Around an existing syntax error the parser may read the fixed text differently. Then
+        // nothing is applied to the file, so that no new error is added.
+        Err(SourceError::Internal(reason)) if !planned.syntax_errors.is_empty() => {
+            planned.hold_back_all(path, &reason);
+            source.to_string()
+        }
+        Err(err) => return Err(err),
+    };
     Ok(FileOutcome {
         findings: planned.findings,
         applied: planned.applied,
         fixed_text,
         foreign_applied: planned.foreign_applied,
         foreign_problems: planned.foreign_problems,
+        syntax_errors: planned.syntax_errors,
     })
 }
 
@@ -150,6 +176,8 @@ pub struct PlannedFixes {
     pub foreign_applied: Vec<String>,
     /// Doubles of other files whose uses in this file cannot follow their fix, and why.
     pub foreign_problems: Vec<ExternalReview>,
+    /// The syntax errors that the parser recovered from.
+    pub syntax_errors: Vec<SyntaxError>,
     /// The edits of the `applied` fixes and of the uses of the `foreign_applied` doubles,
     /// checked for overlap, without import changes.
     body_edits: Vec<edit::TextEdit>,
@@ -166,6 +194,7 @@ impl Default for PlannedFixes {
             applied: Vec::new(),
             foreign_applied: Vec::new(),
             foreign_problems: Vec::new(),
+            syntax_errors: Vec::new(),
             body_edits: Vec::new(),
             edition: Edition::DEFAULT,
             language: Language::Rust,
@@ -182,6 +211,25 @@ impl PlannedFixes {
         }
         language::finish(self.language, source, &self.body_edits, self.edition)
     }
+
+    /// Drops every chosen fix and every rewrite of a foreign double's uses, because applying
+    /// them would add a syntax error to a file that has some already.
+    fn hold_back_all(&mut self, path: &str, reason: &str) {
+        for &index in &self.applied {
+            let finding = &mut self.findings[index];
+            log::debug!("{path}: fix for `{}` dropped: {reason}", finding.struct_name);
+            finding.fix = None;
+            finding.unfixable_reason = Some(format!("the file has syntax errors already, and {reason}"));
+        }
+        self.applied.clear();
+        for struct_name in self.foreign_applied.drain(..) {
+            self.foreign_problems.push(ExternalReview {
+                struct_name,
+                reason: format!("in `{path}`, which has syntax errors already, {reason}"),
+            });
+        }
+        self.body_edits.clear();
+    }
 }
 
 /// Finds the doubles in one Rust or Go file and chooses the fixes that `request` allows, the
@@ -194,8 +242,8 @@ pub fn plan_fixes(
 ) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
     let language = Language::of_path(path).unwrap_or(Language::Rust);
-    let (mut findings, foreign_uses) =
-        language::analyze(language, path, source, rules, request.foreign, request.edition)?;
+    let analysis = language::analyze_file(language, path, source, rules, request.foreign, request.edition)?;
+    let (mut findings, foreign_uses) = (analysis.findings, analysis.foreign_uses);
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -270,6 +318,7 @@ pub fn plan_fixes(
         applied,
         foreign_applied,
         foreign_problems,
+        syntax_errors: analysis.syntax_errors,
         body_edits,
         edition: request.edition,
         language,

@@ -51,12 +51,52 @@ impl Prefilter {
         for hit in matcher.find_overlapping_iter(bytes) {
             found[hit.pattern().as_usize()] = true;
         }
+        self.any_rule_matches(&found, language)
+    }
+
+    /// Like `is_candidate`, for a file read in pieces, so that a large file need not fit in memory.
+    /// Words that overlap another word can be missed, so a file may pass that `is_candidate`
+    /// would drop, never the other way round for words that stand alone.
+    pub fn is_candidate_stream(&self, reader: impl std::io::Read, language: Language) -> std::io::Result<bool> {
+        let Some(matcher) = &self.matcher else { return Ok(false) };
+        let mut found = vec![false; matcher.patterns_len()];
+        let hits = matcher
+            .try_stream_find_iter(reader)
+            .expect("the default match kind supports streams");
+        for hit in hits {
+            found[hit?.pattern().as_usize()] = true;
+        }
+        Ok(self.any_rule_matches(&found, language))
+    }
+
+    fn any_rule_matches(&self, found: &[bool], language: Language) -> bool {
         self.rules.iter().any(|(rule_language, state, names)| {
             *rule_language == language
                 && state.iter().any(|id| found[*id])
                 && names.as_ref().is_none_or(|names| names.iter().any(|id| found[*id]))
         })
     }
+}
+
+/// Checks that a path given on the command line can be walked, and returns the message to show
+/// when it cannot.
+pub fn check_root(path: &Path) -> Result<(), String> {
+    let Err(err) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let is_dangling_link = std::fs::symlink_metadata(path).is_ok();
+    Err(match err.kind() {
+        std::io::ErrorKind::NotFound if is_dangling_link => {
+            "path not found: it is a symbolic link to a file that does not exist".to_string()
+        }
+        std::io::ErrorKind::NotFound => {
+            "path not found; check the spelling or run mockfix from another folder".to_string()
+        }
+        std::io::ErrorKind::NotADirectory => {
+            "path not found: a part of it before the last `/` is a file, not a folder".to_string()
+        }
+        _ => format!("cannot read: {err}"),
+    })
 }
 
 /// A path that the walk could not read.
@@ -72,6 +112,17 @@ pub struct WalkError {
 pub fn for_each_source_file<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
 where
     F: Fn(&Path) + Sync,
+{
+    for_each_source_file_in(roots, |_root, path| visit(path))
+}
+
+/// Like `for_each_source_file`, and passes `visit` the root that each file was found under.
+///
+/// Symbolic links to files are visited too, by the link's path; links to folders are not
+/// followed, except when a root is one.
+pub fn for_each_source_file_in<F>(roots: &[PathBuf], visit: F) -> Vec<WalkError>
+where
+    F: Fn(&Path, &Path) + Sync,
 {
     let Some((first, rest)) = roots.split_first() else {
         return Vec::new();
@@ -90,10 +141,12 @@ where
         Box::new(|result| {
             match result {
                 Ok(entry) => {
-                    let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+                    let is_link = entry.file_type().is_some_and(|kind| kind.is_symlink());
+                    let is_file = entry.file_type().is_some_and(|kind| kind.is_file())
+                        || (is_link && std::fs::metadata(entry.path()).is_ok_and(|target| target.is_file()));
                     let is_source = Language::of_path(entry.path()).is_some();
                     if is_file && is_source {
-                        visit(entry.path());
+                        visit(root_of(roots, entry.path()), entry.path());
                     } else if is_file && entry.depth() == 0 {
                         log::warn!(
                             "{}: not a Rust (.rs) or Go (.go) source file, skipped",
@@ -118,6 +171,15 @@ where
     errors.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Finds the root that `path` was found under: the longest root that it starts with.
+fn root_of<'a>(roots: &'a [PathBuf], path: &'a Path) -> &'a Path {
+    roots
+        .iter()
+        .filter(|root| path.starts_with(root))
+        .max_by_key(|root| root.components().count())
+        .map_or(path, PathBuf::as_path)
+}
+
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -138,6 +200,28 @@ mod tests {
         assert!(prefilter.is_candidate(b"struct FakeClock { now: AtomicU64 }", rust));
         assert!(!prefilter.is_candidate(b"use std::cell::RefCell; struct Registry", rust));
         assert!(!prefilter.is_candidate(b"struct MockMailer; fn main() {}", rust));
+    }
+
+    #[test]
+    fn root_of_picks_longest_root() {
+        let roots = [
+            PathBuf::from("src"),
+            PathBuf::from("src/tests"),
+            PathBuf::from("benches"),
+        ];
+        assert_eq!(root_of(&roots, Path::new("src/tests/a.rs")), Path::new("src/tests"));
+        assert_eq!(root_of(&roots, Path::new("src/lib.rs")), Path::new("src"));
+        assert_eq!(root_of(&roots, Path::new("benches/b.rs")), Path::new("benches"));
+    }
+
+    #[test]
+    fn prefilter_reads_streams() {
+        let prefilter = Prefilter::new(&RuleSet::builtin());
+        let double = &b"use std::cell::RefCell;\nstruct MockMailer { sent: RefCell<Vec<String>> }"[..];
+        assert!(prefilter.is_candidate_stream(double, Language::Rust).unwrap());
+        assert!(!prefilter
+            .is_candidate_stream(&b"fn main() {}"[..], Language::Rust)
+            .unwrap());
     }
 
     #[test]

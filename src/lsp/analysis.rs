@@ -84,6 +84,15 @@ impl Analysis {
             return Ok(analysis);
         }
         let mut planned = plan_fixes(rule_path, body, checker.rules, &request)?;
+        // A document with a syntax error is most often being typed. It keeps its last
+        // diagnostics, as before `plan_fixes` learnt to check files with syntax errors.
+        if let Some(first) = planned.syntax_errors.first() {
+            return Err(SourceError::Syntax {
+                line: first.line,
+                column: first.column,
+                message: first.message.clone(),
+            });
+        }
         // FIXME: the files that name a double are found on disk, and this analysis is made again
         // only when this document changes or a file is saved. An unsaved edit of another open
         // document that adds or breaks a use therefore shows here late.

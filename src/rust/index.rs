@@ -1,6 +1,8 @@
 //! The file index: the structs of one file, their fields, and the impls and methods that belong
 //! to each, found once and shared by every rule.
 
+use std::collections::HashMap;
+
 use ra_ap_syntax::ast::{self, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
 
@@ -92,25 +94,41 @@ pub struct FileIndex {
     pub impls: Vec<ast::Impl>,
     /// Every token of the file that is not whitespace or a comment, in order.
     pub tokens: Vec<SyntaxToken>,
+    /// Every struct literal of the file, such as `MockMailer { .. }` or `Self { .. }`.
+    pub record_exprs: Vec<ast::RecordExpr>,
 }
 
 impl FileIndex {
     pub fn build(file: &ast::SourceFile) -> FileIndex {
         let root = file.syntax();
-        let mut structs: Vec<StructInfo> = root
-            .descendants()
-            .filter_map(ast::Struct::cast)
-            .filter_map(struct_info)
-            .collect();
+        let mut structs: Vec<StructInfo> = Vec::new();
+        let mut impls: Vec<ast::Impl> = Vec::new();
+        let mut record_exprs = Vec::new();
+        for node in root.descendants() {
+            if let Some(item) = ast::Struct::cast(node.clone()) {
+                structs.extend(struct_info(item));
+            } else if let Some(item) = ast::Impl::cast(node.clone()) {
+                impls.push(item);
+            } else if let Some(literal) = ast::RecordExpr::cast(node) {
+                record_exprs.push(literal);
+            }
+        }
 
-        let impls: Vec<ast::Impl> = root.descendants().filter_map(ast::Impl::cast).collect();
-        let names: Vec<String> = structs.iter().map(|info| info.name.clone()).collect();
+        // Group impls and structs by name once: comparing every struct with every impl is
+        // quadratic and takes minutes on generated files with thousands of items.
+        let mut impls_by_name: HashMap<String, Vec<&ast::Impl>> = HashMap::new();
+        for item in &impls {
+            if let Some(name) = impl_self_name(item) {
+                impls_by_name.entry(name).or_default().push(item);
+            }
+        }
+        let mut struct_counts: HashMap<String, usize> = HashMap::new();
+        for info in &structs {
+            *struct_counts.entry(info.name.clone()).or_default() += 1;
+        }
         for info in &mut structs {
-            info.name_is_ambiguous = names.iter().filter(|name| **name == info.name).count() > 1;
-            for item in impls
-                .iter()
-                .filter(|item| impl_self_name(item).as_deref() == Some(info.name.as_str()))
-            {
+            info.name_is_ambiguous = struct_counts[&info.name] > 1;
+            for item in impls_by_name.get(&info.name).into_iter().flatten().copied() {
                 if item.unsafe_token().is_some()
                     && item
                         .assoc_item_list()
@@ -129,7 +147,12 @@ impl FileIndex {
             .filter_map(|element| element.into_token())
             .filter(|token| !token.kind().is_trivia())
             .collect();
-        FileIndex { structs, impls, tokens }
+        FileIndex {
+            structs,
+            impls,
+            tokens,
+            record_exprs,
+        }
     }
 
     /// The impls of this file whose self type is named `name`, other than empty `unsafe impl`s.

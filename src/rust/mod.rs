@@ -16,14 +16,15 @@ pub mod unsafe_blocks;
 pub mod uses;
 
 use ra_ap_syntax::ast::HasAttrs;
-use ra_ap_syntax::{ast, AstNode, Parse, SourceFile};
+use ra_ap_syntax::ast::HasName;
+use ra_ap_syntax::{ast, AstNode, NodeOrToken, Parse, SourceFile, SyntaxNode, TextRange, TextSize};
 
 use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
-use crate::language::Language;
+use crate::language::{Analysis, Language};
 use crate::workspace::Edition;
-use crate::SourceError;
+use crate::{SourceError, SyntaxError};
 use index::FileIndex;
 use strategies::static_mut::{is_test_path, test_code_ranges, within};
 use strategies::PlanContext;
@@ -31,21 +32,37 @@ use text::node_range;
 
 /// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
 pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
+    let (parse, errors) = parse_with_errors(source, edition);
+    match errors.into_iter().next() {
+        None => Ok(parse),
+        Some(first) => Err(SourceError::Syntax {
+            line: first.line,
+            column: first.column,
+            message: first.message,
+        }),
+    }
+}
+
+/// Parses `source` as Rust of `edition`, and returns the tree that the parser recovered together
+/// with the syntax errors.
+pub fn parse_with_errors(source: &str, edition: Edition) -> (Parse<SourceFile>, Vec<SyntaxError>) {
     let parse = SourceFile::parse(source, edition.syntax_edition());
-    let errors = parse.errors();
-    let Some(first) = errors.first() else { return Ok(parse) };
-    let offset = u32::from(first.range().start()) as usize;
-    let line = source[..offset].matches('\n').count() + 1;
-    let column = source[..offset]
-        .rsplit('\n')
-        .next()
-        .map_or(0, |text| text.chars().count())
-        + 1;
-    Err(SourceError::Syntax {
-        line,
-        column,
-        message: first.to_string(),
-    })
+    let errors = parse
+        .errors()
+        .iter()
+        .map(|error| {
+            let start = text::offset(error.range().start());
+            let end = text::offset(error.range().end());
+            let before = &source[..start];
+            SyntaxError {
+                range: (start, end),
+                line: before.matches('\n').count() + 1,
+                column: before.rsplit('\n').next().map_or(0, |line| line.chars().count()) + 1,
+                message: error.to_string(),
+            }
+        })
+        .collect();
+    (parse, errors)
 }
 
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
@@ -63,7 +80,23 @@ pub fn analyze_with_foreign(
     foreign: &[ForeignDouble],
     edition: Edition,
 ) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
-    let parse = parse(source, edition)?;
+    analyze_file(path, source, rules, foreign, edition).map(|analysis| (analysis.findings, analysis.foreign_uses))
+}
+
+/// Like `analyze_with_foreign`, and also returns the file's syntax errors.
+///
+/// The parser recovers from syntax errors, so a file with some is still analyzed. A fix is
+/// dropped, with the error as its reason, when an error lies in the double's struct, in one of
+/// its impls or in an item that the fix edits. Uses of a foreign double that would edit such an
+/// item hold that double's fix back.
+pub fn analyze_file(
+    path: &str,
+    source: &str,
+    rules: &RuleSet,
+    foreign: &[ForeignDouble],
+    edition: Edition,
+) -> Result<Analysis, SourceError> {
+    let (parse, syntax_errors) = parse_with_errors(source, edition);
     let file = parse.tree();
     let index = FileIndex::build(&file);
     let ctx = PlanContext {
@@ -71,9 +104,84 @@ pub fn analyze_with_foreign(
         root: file.syntax(),
         index: &index,
     };
-    let foreign_uses = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
-    let findings = find_doubles(path, &file, &ctx, rules);
-    Ok((findings, foreign_uses))
+    let mut foreign_uses: Vec<ForeignUses> = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
+    let mut findings = find_doubles(path, &file, &ctx, rules);
+    if syntax_errors.is_empty() {
+        return Ok(Analysis {
+            findings,
+            foreign_uses,
+            syntax_errors,
+        });
+    }
+
+    for finding in &mut findings {
+        let info = index.structs.iter().find(|info| {
+            info.node
+                .name()
+                .is_some_and(|name| node_range(name.syntax()) == finding.name_range)
+        });
+        let mut ranges: Vec<(usize, usize)> = info
+            .into_iter()
+            .flat_map(|info| {
+                std::iter::once(&info.node)
+                    .map(|node| node_range(node.syntax()))
+                    .chain(info.impls.iter().map(|item| node_range(item.syntax())))
+            })
+            .collect();
+        let edits = finding.fix.iter().flat_map(|fix| &fix.edits);
+        ranges.extend(edits.map(|edit| edited_item_range(file.syntax(), edit)));
+        if let Some(error) = first_error_within(&syntax_errors, &ranges) {
+            log::debug!(
+                "{path}: fix for `{}` dropped: syntax error at line {}",
+                finding.struct_name,
+                error.line
+            );
+            finding.fix = None;
+            finding.unfixable_reason = Some(format!(
+                "the syntax error at line {}, column {} ({}) is in code that the fix would change",
+                error.line, error.column, error.message
+            ));
+        }
+    }
+    for uses in &mut foreign_uses {
+        let ranges: Vec<(usize, usize)> = uses
+            .edits
+            .iter()
+            .map(|edit| edited_item_range(file.syntax(), edit))
+            .collect();
+        if let Some(error) = first_error_within(&syntax_errors, &ranges) {
+            uses.problems.push(format!(
+                "the syntax error at line {}, column {} ({}) is in code that its uses there would change",
+                error.line, error.column, error.message
+            ));
+        }
+    }
+    Ok(Analysis {
+        findings,
+        foreign_uses,
+        syntax_errors,
+    })
+}
+
+/// Returns the byte range of the innermost item, such as a function, struct or `use`, that
+/// contains `edit`. Code around a syntax error may have been parsed as something it is not, so
+/// mockfix edits no item that contains one.
+fn edited_item_range(root: &SyntaxNode, edit: &TextEdit) -> (usize, usize) {
+    let range = TextRange::new(TextSize::from(edit.start as u32), TextSize::from(edit.end as u32));
+    let covering = match root.covering_element(range) {
+        NodeOrToken::Node(node) => Some(node),
+        NodeOrToken::Token(token) => token.parent(),
+    };
+    let item = covering.and_then(|node| node.ancestors().find(|node| ast::Item::can_cast(node.kind())));
+    node_range(item.as_ref().unwrap_or(root))
+}
+
+fn first_error_within<'a>(errors: &'a [SyntaxError], ranges: &[(usize, usize)]) -> Option<&'a SyntaxError> {
+    errors.iter().find(|error| {
+        ranges
+            .iter()
+            .any(|(start, end)| error.range.0 <= *end && error.range.1 >= *start)
+    })
 }
 
 fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
@@ -408,13 +516,24 @@ fn has_unqualified_name(source: &str, name: &str, edition: Edition) -> bool {
         .any(|token| token.text() == name && !token.parent_ancestors().any(|node| ast::Use::can_cast(node.kind())))
 }
 
-/// Rejects output that has a syntax error the input did not have.
-fn check_syntax(source: &str, fixed: &str, edition: Edition) -> Result<(), SourceError> {
-    let before = parse(source, edition).is_ok();
-    match parse(fixed, edition) {
-        Err(SourceError::Syntax { line, column, message }) if before => Err(SourceError::Internal(format!(
-            "the fix would introduce a syntax error at line {line}, column {column} ({message})"
-        ))),
-        _ => Ok(()),
+/// Rejects output that has a syntax error the input did not have. Errors are compared by message,
+/// since the edits move them, and each message must not occur more often than in the input.
+pub fn check_syntax(source: &str, fixed: &str, edition: Edition) -> Result<(), SourceError> {
+    let (_, before) = parse_with_errors(source, edition);
+    let (_, after) = parse_with_errors(fixed, edition);
+    let mut known: Vec<&str> = before.iter().map(|error| error.message.as_str()).collect();
+    for error in &after {
+        match known.iter().position(|message| *message == error.message) {
+            Some(found) => {
+                known.swap_remove(found);
+            }
+            None => {
+                return Err(SourceError::Internal(format!(
+                    "the fix would introduce a syntax error at line {}, column {} ({})",
+                    error.line, error.column, error.message
+                )))
+            }
+        }
     }
+    Ok(())
 }

@@ -55,9 +55,9 @@ pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
 /// Returns the struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`
 /// inside its impls.
 pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExpr> {
-    ctx.root
-        .descendants()
-        .filter_map(ast::RecordExpr::cast)
+    ctx.index
+        .record_exprs
+        .iter()
         .filter(|literal| {
             let Some(segment) = literal.path().and_then(|path| path.segment()) else {
                 return false;
@@ -67,6 +67,7 @@ pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExp
             }
             segment.name_ref().is_some_and(|name| name.text() == target.name)
         })
+        .cloned()
         .collect()
 }
 
