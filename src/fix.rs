@@ -140,10 +140,21 @@ pub struct Finding {
     pub name_range: (usize, usize),
     /// The fields whose type the fix changes; code elsewhere that reaches them must change too.
     pub changed_fields: Vec<String>,
+    /// Places in the same file that show the problem, such as the first `borrow_mut()` of a
+    /// cell or the `unsafe impl Sync`, for editors to point at.
+    pub related: Vec<Related>,
     /// What is unsynchronized and why it matters.
     pub message: String,
     /// The fix, or `None` when no correct fix could be planned.
     pub fix: Option<Fix>,
     /// Why there is no fix; set when `fix` is `None`.
     pub unfixable_reason: Option<String>,
+}
+
+/// A place that shows a finding's problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// Byte range in the finding's file.
+    pub range: (usize, usize),
+    pub message: String,
 }

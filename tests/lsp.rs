@@ -1108,3 +1108,29 @@ fn go_mock_gets_diagnostic_and_quick_fix() {
     assert_eq!(fixed, cli_apply(workspace.path(), "notifier_mock_test.go", &[]));
     assert!(fixed.contains("\"sync\""), "{fixed}");
 }
+
+#[test]
+fn diagnostic_points_at_first_borrow() {
+    let workspace = workspace_with(&[("mailer.rs", MAILER)]);
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+    let uri = client.open(&workspace.path().join("mailer.rs"), MAILER);
+    let diagnostics = client.diagnostics(&uri);
+    let related = diagnostics[0]["relatedInformation"]
+        .as_array()
+        .expect("related information");
+    assert_eq!(related.len(), 1, "{related:?}");
+    assert_eq!(related[0]["location"]["uri"], uri);
+    let start = offset_of(MAILER, &related[0]["location"]["range"]["start"], &client.encoding);
+    assert!(
+        MAILER[start..].starts_with("sent"),
+        "points at {:?}",
+        &MAILER[start..start + 20]
+    );
+    assert!(
+        related[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`sent` is used here without a lock"),
+        "{related:?}"
+    );
+}

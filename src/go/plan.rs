@@ -102,6 +102,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
         struct_name: info.name.clone(),
         name_range: info.name_range,
         changed_fields: Vec::new(),
+        related: Vec::new(),
         message: describe(info, &facts, &defaults, &state),
         fix: None,
         unfixable_reason: None,

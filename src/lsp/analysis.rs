@@ -165,6 +165,21 @@ impl Analysis {
         (start + self.body_start, end + self.body_start)
     }
 
+    /// Returns the places that show finding `index`'s problem, as byte ranges of the document's
+    /// text with their messages.
+    pub fn related(&self, index: usize) -> Vec<((usize, usize), String)> {
+        self.planned.findings[index]
+            .related
+            .iter()
+            .map(|related| {
+                (
+                    (related.range.0 + self.body_start, related.range.1 + self.body_start),
+                    related.message.clone(),
+                )
+            })
+            .collect()
+    }
+
     /// Returns the edits that apply every safe fix of the file, computed on first use.
     ///
     /// Returns `None` when there is no safe fix, or when applying them failed. Such a failure is

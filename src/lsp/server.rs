@@ -349,7 +349,10 @@ impl Server<'_> {
         let published: Vec<_> = (0..analysis.findings().len())
             .map(|index| {
                 let (start, end) = analysis.name_range(index);
-                diagnostics::for_finding(&analysis.findings()[index], map.range(start, end))
+                let diagnostic = diagnostics::for_finding(&analysis.findings()[index], map.range(start, end));
+                diagnostics::with_related(diagnostic, analysis.related(index), uri, |start, end| {
+                    map.range(start, end)
+                })
             })
             .collect();
         let params = PublishDiagnosticsParams {

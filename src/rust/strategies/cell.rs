@@ -20,7 +20,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken};
 
 use super::wrap::ForeignPlan;
-use super::{derive_blocker, struct_literals, target_accesses, PlanContext, Target};
+use super::{derive_blocker, first_use, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
@@ -96,6 +96,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             if fields.len() == 1 { "" } else { "s" },
         ),
         changed_fields: fields.iter().map(|field| field.name.clone()).collect(),
+        related: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
@@ -120,6 +121,8 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     planner.rewrite_field_types();
     planner.rewrite_constructors();
     planner.rewrite_accesses();
+    let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
+    finding.related = first_use(ctx, &planner.target, &names, "used");
     let locks = match planner.check_locks(&BTreeMap::new()) {
         Ok(locks) => locks,
         Err(reason) => {

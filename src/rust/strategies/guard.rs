@@ -22,7 +22,7 @@ use ra_ap_syntax::SyntaxNode;
 use super::{derive_blocker, struct_literals, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
-use crate::fix::{Applicability, Conversion, Finding, Fix};
+use crate::fix::{Applicability, Conversion, Finding, Fix, Related};
 use crate::rust::discipline::{line_of, passed_as_argument, tokens_in};
 use crate::rust::index::{FieldKind, MethodInfo, SelfKind, StructInfo};
 use crate::rust::text::{
@@ -113,9 +113,25 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             updates.join(", ")
         ),
         changed_fields: Vec::new(),
+        related: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
+
+    finding.related = accesses
+        .iter()
+        .filter(|access| {
+            access.kind == AccessKind::Load && split_updates.iter().any(|(_, field)| *field == access.field)
+        })
+        .take(1)
+        .map(|access| Related {
+            range: (access.offset, access.offset + access.field.len()),
+            message: format!(
+                "`{}` is loaded here and stored back later, so an update in between is lost",
+                access.field
+            ),
+        })
+        .collect();
 
     let pending: Vec<&MethodInfo> = info
         .methods

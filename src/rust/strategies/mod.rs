@@ -179,3 +179,17 @@ pub fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
                 .any(|node| node.kind() == ra_ap_syntax::SyntaxKind::USE)
         })
 }
+
+/// Points at the first use of one of `fields` in the double's impls, for editors to show next to
+/// the finding: "`calls` is borrowed here".
+pub fn first_use(ctx: &PlanContext, target: &Target, fields: &[&str], what: &str) -> Vec<crate::fix::Related> {
+    field_accesses(ctx.index, fields)
+        .into_iter()
+        .find(|access| access.on_self && target.impl_contains(access.offset))
+        .map(|access| crate::fix::Related {
+            range: (access.offset, access.offset + access.field.len()),
+            message: format!("`{}` is {what} here without a lock", access.field),
+        })
+        .into_iter()
+        .collect()
+}

@@ -21,7 +21,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
 
 use super::wrap::ForeignPlan;
-use super::{derive_blocker, PlanContext, Target};
+use super::{derive_blocker, first_use, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix, SharedResult};
@@ -53,6 +53,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             if rc_fields.len() == 1 { "" } else { "s" },
         ),
         changed_fields: rc_fields.clone(),
+        related: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
@@ -66,6 +67,8 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     let functions = shared_results(ctx);
     let mut planner = RcPlanner::new(ctx, Target::defined(info), lock_call);
     planner.rewrite_file(&rc_fields, &functions);
+    let names: Vec<&str> = rc_fields.iter().map(String::as_str).collect();
+    finding.related = first_use(ctx, &planner.target, &names, "used");
     for field in info.fields_of_kind(FieldKind::Rc) {
         let text = field
             .node

@@ -28,7 +28,7 @@ use super::wrap::{self, ForeignPlan};
 use super::{derive_blocker, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
-use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, StaticForm};
+use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, Related, StaticForm};
 use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
 use crate::rust::index::{single_generic_argument, FieldKind, StructInfo};
 use crate::rust::text::{line_content_end, line_start, node_range, token_range};
@@ -86,6 +86,11 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             if changed_fields.len() == 1 { "" } else { "s" },
         ),
         changed_fields,
+        related: info
+            .unsafe_impls
+            .iter()
+            .map(|item| Related { range: node_range(item.syntax()), message: format!("`{}` is declared here", item.syntax().text().to_string().trim()) })
+            .collect(),
         fix: None,
         unfixable_reason: None,
     };

@@ -284,6 +284,7 @@ fn plan_static(ctx: &PlanContext, rule: &Rule, item: &StaticItem, found: &[Found
             .map(|name| node_range(name.syntax()))
             .unwrap_or_else(|| node_range(item.node.syntax())),
         changed_fields: vec![name.clone()],
+        related: Vec::new(),
         message: format!(
             "`static mut {name}` is read and written by tests, which run on parallel threads, and only care keeps them from racing on it; edition 2024 rejects references to it"
         ),
@@ -746,6 +747,7 @@ pub fn plan_foreign(
                 struct_name: name.to_string(),
                 name_range: (0, 0),
                 changed_fields: Vec::new(),
+                related: Vec::new(),
                 message: String::new(),
                 fix: Some(Fix {
                     title: String::new(),
