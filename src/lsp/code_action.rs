@@ -81,7 +81,7 @@ fn actions(server: &mut Server, params: &CodeActionParams, analysis: &mut Analys
             let finding = &analysis.findings()[index];
             let Some(fix) = &finding.fix else { continue };
             let diagnostic = diagnostics::for_finding(finding, map.range(name_start, name_end));
-            let diagnostic = diagnostics::with_related(diagnostic, analysis.related(index), &uri, |start, end| {
+            let diagnostic = diagnostics::with_related(diagnostic, analysis.related(index), uri, |start, end| {
                 map.range(start, end)
             });
             let touches_range = name_start <= requested.1 && requested.0 <= name_end;
