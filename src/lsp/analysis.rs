@@ -116,7 +116,7 @@ impl Analysis {
         })
     }
 
-    /// The analysis of a document that is not checked, such as one that `exclude` matches.
+    /// Returns the analysis of a document that is not checked, such as one that `exclude` matches.
     pub fn empty(rule_path: &str) -> Analysis {
         Analysis {
             body_start: 0,
@@ -134,7 +134,7 @@ impl Analysis {
         &self.planned.findings
     }
 
-    /// The canonical path of the document's file, when it has one.
+    /// Returns the canonical path of the document's file, when it has one.
     pub fn origin(&self) -> Option<&Path> {
         self.origin.as_deref()
     }
@@ -150,7 +150,7 @@ impl Analysis {
         })
     }
 
-    /// The doubles whose fixes the fix-all action applies.
+    /// Returns the doubles whose fixes the fix-all action applies.
     pub fn fix_all_doubles(&self) -> Vec<ForeignDouble> {
         self.planned
             .applied
@@ -159,7 +159,7 @@ impl Analysis {
             .collect()
     }
 
-    /// The byte range of the struct name of the finding at `index`.
+    /// Returns the byte range of the struct name of the finding at `index`.
     pub fn name_range(&self, index: usize) -> (usize, usize) {
         let (start, end) = self.planned.findings[index].name_range;
         (start + self.body_start, end + self.body_start)

@@ -55,7 +55,7 @@ pub fn with_related(
     diagnostic
 }
 
-/// Whether the client's `diagnostic` is the one published for a finding as `ours`. Clients send
+/// Returns whether the client's `diagnostic` is the one published for a finding as `ours`. Clients send
 /// back the diagnostics under the cursor with a code-action request.
 pub fn is_same(diagnostic: &Diagnostic, ours: &Diagnostic) -> bool {
     diagnostic.source == ours.source && diagnostic.code == ours.code && diagnostic.range == ours.range

@@ -388,7 +388,7 @@ impl Server<'_> {
         self.notify::<notification::PublishDiagnostics>(params);
     }
 
-    /// The parts of the session that following fixes into other files needs.
+    /// Returns the parts of the session that following fixes into other files needs.
     pub fn follower(&mut self) -> Follower<'_> {
         Follower {
             packages: &mut self.packages,

@@ -524,7 +524,7 @@ fn fields_still_unsafe(info: &StructInfo, cells: &[CellField]) -> Vec<String> {
     reasons
 }
 
-/// Whether a type, from its text, may be neither `Send` nor `Sync`: raw pointers, `Rc`, cells,
+/// Returns whether a type, from its text, may be neither `Send` nor `Sync`: raw pointers, `Rc`, cells,
 /// and trait objects without both bounds.
 fn not_thread_safe(text: &str) -> bool {
     let markers = ["*const", "*mut", "NonNull<", "Rc<", "Cell<"];
@@ -568,14 +568,14 @@ fn remove_unsafe_impls(source: &str, info: &StructInfo) -> Vec<TextEdit> {
     edits
 }
 
-/// The start of the line after the one whose content ends at `content_end`.
+/// Returns the start of the line after the one whose content ends at `content_end`.
 fn next_line_start(source: &str, content_end: usize) -> usize {
     source[content_end..]
         .find('\n')
         .map_or(source.len(), |i| content_end + i + 1)
 }
 
-/// The byte range of `UnsafeCell` in `UnsafeCell::new(x)` or `std::cell::UnsafeCell::new(x)`.
+/// Returns the byte range of `UnsafeCell` in `UnsafeCell::new(x)` or `std::cell::UnsafeCell::new(x)`.
 fn constructor_qualifier(value: &ast::Expr) -> Option<(usize, usize)> {
     let ast::Expr::CallExpr(call) = value else { return None };
     let ast::Expr::PathExpr(callee) = call.expr()? else {
