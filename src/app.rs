@@ -129,6 +129,7 @@ fn check(cli: &Cli) -> ExitStatus {
         },
         allow_dirty: cli.allow_dirty,
         allow_no_vcs: cli.allow_no_vcs,
+        verify: cli.verify,
         color: cli.color.choice(),
         format: cli.format,
         root: project.root.clone(),

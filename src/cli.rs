@@ -8,7 +8,8 @@ const AFTER_HELP: &str = "\
 Exit codes:
   0  nothing to fix, or every fix was applied
   1  fixes or findings pending: a dry run found something, or --apply left findings it could not fix
-  2  an error: an invalid rule file, a missing path, or a file that could not be read or parsed";
+  2  an error: an invalid rule file, a missing path, a file that could not be read, a syntax error,
+     a file that --apply could not write, or a change that --verify undid";
 
 /// Find test doubles whose shared state is not synchronized and rewrite them to be thread-safe.
 #[derive(Debug, Parser)]
@@ -41,6 +42,11 @@ pub struct Cli {
     /// With --apply, write files that are not in a git repository
     #[arg(long, requires = "apply")]
     pub allow_no_vcs: bool,
+
+    /// With --apply, run `cargo check` on the changed packages before and after writing, finish
+    /// fixes that the compiler's errors show how to finish, and restore every file if a new error remains
+    #[arg(long, requires = "apply")]
+    pub verify: bool,
 
     /// The output on stdout: unified diffs, one JSON document, SARIF 2.1.0, or GitHub Actions
     /// annotations

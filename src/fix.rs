@@ -49,6 +49,18 @@ pub enum Conversion {
     },
     /// A `Mutex<()>` field of this name was added, which every struct literal must initialise.
     Guard { field: String },
+    /// Go: the methods of the double lock the `sync.Mutex` or `sync.RWMutex` field `field`.
+    GoGuard {
+        field: String,
+        /// The fix adds the field, so composite literals that list the fields by position stop
+        /// compiling.
+        field_added: bool,
+        /// The fields that the lock guards; methods declared in other files must not touch them.
+        state_fields: Vec<String>,
+        /// Methods that run only while their caller holds the lock, so no other code may call
+        /// them.
+        unlocked_helpers: Vec<String>,
+    },
     /// `Rc` became `Arc` and `Rc<RefCell<T>>` became `Arc<Mutex<T>>` for these fields, and in the
     /// results of these functions.
     Rc {
@@ -128,10 +140,21 @@ pub struct Finding {
     pub name_range: (usize, usize),
     /// The fields whose type the fix changes; code elsewhere that reaches them must change too.
     pub changed_fields: Vec<String>,
+    /// Places in the same file that show the problem, such as the first `borrow_mut()` of a
+    /// cell or the `unsafe impl Sync`, for editors to point at.
+    pub related: Vec<Related>,
     /// What is unsynchronized and why it matters.
     pub message: String,
     /// The fix, or `None` when no correct fix could be planned.
     pub fix: Option<Fix>,
     /// Why there is no fix; set when `fix` is `None`.
     pub unfixable_reason: Option<String>,
+}
+
+/// A place that shows a finding's problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// Byte range in the finding's file.
+    pub range: (usize, usize),
+    pub message: String,
 }

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::RuleSet;
 use crate::fix::ForeignDouble;
-use crate::package::{package_root, PackageSearch};
+use crate::language::Language;
+use crate::package::{package_root, PackageKey, PackageSearch};
 use crate::run::{decode, display_path, CheckedFile, CheckedText};
 use crate::workspace::EditionLookup;
 use crate::{fix_source_with, ExternalReview, FixPolicy, FixRequest};
@@ -44,18 +45,20 @@ pub(crate) fn follow_fixes_across_files(
 
     for round in 0..MAX_ROUNDS {
         let applied = applied_fixes(checked);
-        let mut searches: Vec<(PathBuf, Vec<String>)> = Vec::new();
+        let mut searches: Vec<(PackageKey, Vec<String>)> = Vec::new();
         for fix in &applied {
+            let key = package_key(fix);
             let name = fix.double.struct_name.clone();
-            match searches.iter_mut().find(|(package, _)| *package == fix.package) {
+            match searches.iter_mut().find(|(package, _)| *package == key) {
                 Some((_, names)) => names.push(name),
-                None => searches.push((fix.package.clone(), vec![name])),
+                None => searches.push((key, vec![name])),
             }
         }
         packages.search(&searches);
         let mut wanted: BTreeMap<PathBuf, Vec<ForeignDouble>> = BTreeMap::new();
         for fix in &applied {
-            for path in packages.files_naming(&fix.package, &fix.double.struct_name) {
+            let key = package_key(fix);
+            for path in packages.files_naming(&key, &fix.double.struct_name) {
                 if *path != fix.origin {
                     wanted.entry(path.clone()).or_default().push(fix.double.clone());
                 }
@@ -135,6 +138,12 @@ pub(crate) fn follow_fixes_across_files(
     );
 }
 
+/// The package of the file that declares the double of `fix`, with the file's language.
+fn package_key(fix: &Applied) -> PackageKey {
+    let language = Language::of_path(&fix.origin).unwrap_or(Language::Rust);
+    (fix.package.clone(), language)
+}
+
 fn applied_fixes(checked: &[CheckedFile]) -> Vec<Applied> {
     let mut applied = Vec::new();
     for file in checked {
@@ -155,8 +164,9 @@ fn applied_fixes(checked: &[CheckedFile]) -> Vec<Applied> {
     applied
 }
 
-/// A file of the package that the walk did not check, because it has no double of its own.
+/// Loads a file of the package that the walk did not check, because it has no double of its own.
 fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<CheckedFile> {
+    let language = Language::of_path(path).unwrap_or(Language::Rust);
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) => {
@@ -169,9 +179,12 @@ fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<Checked
         .and_then(|cwd| std::fs::canonicalize(cwd).ok())
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(PathBuf::from))
         .unwrap_or_else(|| path.clone());
-    let edition = editions
-        .edition_for(path)
-        .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped"));
+    let edition = match language {
+        Language::Go => Ok(crate::Edition::DEFAULT),
+        Language::Rust => editions
+            .edition_for(path)
+            .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped")),
+    };
     let result = decode(&bytes).and_then(|(bom, text)| {
         Ok(CheckedText {
             bom,
@@ -183,6 +196,7 @@ fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<Checked
                 fixed_text: text.to_string(),
                 foreign_applied: Vec::new(),
                 foreign_problems: Vec::new(),
+                syntax_errors: Vec::new(),
             },
         })
     });

@@ -4,10 +4,12 @@
 //! One run goes through these steps, each in its own module:
 //!
 //! 1. `config`: the built-in and user rule files become checked `Rule`s.
-//! 2. `walk`: a parallel, gitignore-aware walk yields `.rs` files, and a byte-level prefilter
-//!    drops files that contain none of the rules' trigger words before they are decoded or parsed.
-//! 3. `rust`: the Rust front end parses a candidate file losslessly, finds the doubles that a rule
-//!    matches, and plans each fix as text edits over the original source (`edit`, `fix`).
+//! 2. `walk`: a parallel, gitignore-aware walk yields `.rs` and `.go` files, and a byte-level
+//!    prefilter drops files that contain none of the rules' trigger words before they are decoded
+//!    or parsed.
+//! 3. `language` routes the file by its extension to a front end, `rust` or `go`, which parses it
+//!    losslessly, finds the doubles that a rule of its language matches, and plans each fix as
+//!    text edits over the original source (`edit`, `fix`).
 //! 4. `fix_source` (here): the fixes of one file are checked for overlap, their imports are
 //!    planned, the edits are applied in memory and the result is parsed again, so that a fix
 //!    which would break the syntax is dropped before anything is written.
@@ -17,18 +19,23 @@
 //! `fix_source` is the whole pipeline for one file's text and does no I/O.
 
 mod app;
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod edit;
 pub mod fix;
 mod follow;
+pub mod go;
+pub mod language;
 pub mod lsp;
 pub mod package;
 mod progress;
+pub mod read;
 pub mod render;
 pub mod run;
 pub mod rust;
+pub mod verify;
 pub mod walk;
 pub mod workspace;
 pub mod write;
@@ -36,6 +43,7 @@ pub mod write;
 pub use crate::app::cli_main;
 use crate::config::RuleSet;
 use crate::fix::{Applicability, Finding, ForeignDouble};
+use crate::language::Language;
 pub use crate::workspace::Edition;
 
 /// What checking one file produced.
@@ -51,6 +59,19 @@ pub struct FileOutcome {
     pub foreign_applied: Vec<String>,
     /// Doubles of other files whose uses in this file cannot follow their fix, and why.
     pub foreign_problems: Vec<ExternalReview>,
+    /// The input's syntax errors. Fixes that would change code near one are not applied.
+    pub syntax_errors: Vec<SyntaxError>,
+}
+
+/// A syntax error in a file, with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte range of the error in the file.
+    pub range: (usize, usize),
+    /// 1-based line and column, the column counted in characters.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
 }
 
 /// A file that could not be checked.
@@ -73,8 +94,8 @@ pub struct FixPolicy {
     pub include_needs_review: bool,
 }
 
-/// Finds the doubles in one Rust file and applies every fix that `policy` allows, parsing it as
-/// edition 2021.
+/// Finds the doubles in one Rust or Go file and applies every fix that `policy` allows, parsing
+/// Rust as edition 2021.
 ///
 /// `path` is the file's path with `/` separators, matched against the rules' path globs.
 pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) -> Result<FileOutcome, SourceError> {
@@ -109,25 +130,36 @@ pub struct FixRequest<'a> {
     pub only_struct: Option<&'a str>,
     /// Doubles declared in other files whose fixes this file's uses must follow.
     pub foreign: &'a [ForeignDouble],
-    /// The Rust edition to parse the file with: its package's edition.
+    /// The Rust edition to parse the file with: its package's edition. Go files ignore it.
     pub edition: Edition,
 }
 
-/// Like `fix_source`, with the extra options of `request`.
+/// Like `fix_source`, with the extra options of `request`. The file's language comes from the
+/// extension of `path`; a path with another extension is read as Rust.
 pub fn fix_source_with(
     path: &str,
     source: &str,
     rules: &RuleSet,
     request: &FixRequest,
 ) -> Result<FileOutcome, SourceError> {
-    let planned = plan_fixes(path, source, rules, request)?;
-    let fixed_text = planned.fixed_text(source)?;
+    let mut planned = plan_fixes(path, source, rules, request)?;
+    let fixed_text = match planned.fixed_text(source) {
+        Ok(fixed_text) => fixed_text,
+        // Around an existing syntax error the parser may read the fixed text differently. Then
+        // nothing is applied to the file, so that no new error is added.
+        Err(SourceError::Internal(reason)) if !planned.syntax_errors.is_empty() => {
+            planned.hold_back_all(path, &reason);
+            source.to_string()
+        }
+        Err(err) => return Err(err),
+    };
     Ok(FileOutcome {
         findings: planned.findings,
         applied: planned.applied,
         fixed_text,
         foreign_applied: planned.foreign_applied,
         foreign_problems: planned.foreign_problems,
+        syntax_errors: planned.syntax_errors,
     })
 }
 
@@ -145,13 +177,17 @@ pub struct PlannedFixes {
     pub foreign_applied: Vec<String>,
     /// Doubles of other files whose uses in this file cannot follow their fix, and why.
     pub foreign_problems: Vec<ExternalReview>,
+    /// The syntax errors that the parser recovered from.
+    pub syntax_errors: Vec<SyntaxError>,
     /// The edits of the `applied` fixes and of the uses of the `foreign_applied` doubles,
     /// checked for overlap, without import changes.
     body_edits: Vec<edit::TextEdit>,
     /// The edition the file was parsed with, which the fixed text is parsed with too.
     edition: Edition,
-    /// The parse of the file's text, which applying the fixes reuses.
-    source_tree: Option<ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>>,
+    /// The language of the file, whose front end applies the edits.
+    language: Language,
+    /// The syntax tree of a Rust file's text, which applying the fixes reuses.
+    rust_tree: Option<ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>>,
 }
 
 impl Default for PlannedFixes {
@@ -161,9 +197,11 @@ impl Default for PlannedFixes {
             applied: Vec::new(),
             foreign_applied: Vec::new(),
             foreign_problems: Vec::new(),
+            syntax_errors: Vec::new(),
             body_edits: Vec::new(),
             edition: Edition::DEFAULT,
-            source_tree: None,
+            language: Language::Rust,
+            rust_tree: None,
         }
     }
 }
@@ -187,15 +225,34 @@ impl PlannedFixes {
     }
 
     fn finish(&self, source: &str, edits: &[edit::TextEdit]) -> Result<String, SourceError> {
-        match &self.source_tree {
-            Some(tree) => rust::finish_parsed(source, tree, edits, self.edition),
-            None => rust::finish(source, edits, self.edition),
+        match (&self.rust_tree, self.language) {
+            (Some(tree), Language::Rust) => rust::finish_parsed(source, tree, edits, self.edition),
+            _ => language::finish(self.language, source, edits, self.edition),
         }
+    }
+
+    /// Drops every chosen fix and every rewrite of a foreign double's uses, because applying
+    /// them would add a syntax error to a file that has some already.
+    fn hold_back_all(&mut self, path: &str, reason: &str) {
+        for &index in &self.applied {
+            let finding = &mut self.findings[index];
+            log::debug!("{path}: fix for `{}` dropped: {reason}", finding.struct_name);
+            finding.fix = None;
+            finding.unfixable_reason = Some(format!("the file has syntax errors already, and {reason}"));
+        }
+        self.applied.clear();
+        for struct_name in self.foreign_applied.drain(..) {
+            self.foreign_problems.push(ExternalReview {
+                struct_name,
+                reason: format!("in `{path}`, which has syntax errors already, {reason}"),
+            });
+        }
+        self.body_edits.clear();
     }
 }
 
-/// Finds the doubles in one Rust file and chooses the fixes that `request` allows, the first
-/// half of `fix_source_with`.
+/// Finds the doubles in one Rust or Go file and chooses the fixes that `request` allows, the
+/// first half of `fix_source_with`. The language comes from the extension of `path`.
 pub fn plan_fixes(
     path: &str,
     source: &str,
@@ -203,8 +260,9 @@ pub fn plan_fixes(
     request: &FixRequest,
 ) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
-    let analyzed = rust::analyze_keeping_tree(path, source, rules, request.foreign, request.edition)?;
-    let (mut findings, foreign_uses) = (analyzed.findings, analyzed.foreign_uses);
+    let language = Language::of_path(path).unwrap_or(Language::Rust);
+    let analysis = language::analyze_file(language, path, source, rules, request.foreign, request.edition)?;
+    let (mut findings, foreign_uses) = (analysis.findings, analysis.foreign_uses);
     for review in request.reviews {
         let fixes = findings
             .iter_mut()
@@ -279,8 +337,10 @@ pub fn plan_fixes(
         applied,
         foreign_applied,
         foreign_problems,
+        syntax_errors: analysis.syntax_errors,
         body_edits,
         edition: request.edition,
-        source_tree: Some(analyzed.tree),
+        language,
+        rust_tree: analysis.rust_tree,
     })
 }

@@ -1,8 +1,9 @@
-//! The Rust files of a Cargo package, read once per run.
+//! The Rust files of a Cargo package, or the Go files of a Go package, read once per run.
 //!
 //! A fix changes one double, but the double's fields and literals may be used by any file of its
-//! package: tests in `tests/`, a `#[cfg(test)]` module elsewhere, shared helpers. The run reads
-//! the package's files here and finds those that name a fixed double, so their uses can follow.
+//! package: tests in `tests/`, a `#[cfg(test)]` module elsewhere, shared helpers, the other files
+//! of a Go package's folder. The run reads the package's files here and finds those that name a
+//! fixed double, so their uses can follow.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,21 +11,29 @@ use std::sync::Mutex;
 
 use memchr::memmem;
 
+use crate::language::Language;
 use crate::walk::for_each_in_parallel;
 
-/// Files of each package searched so far, keyed by the package folder.
+/// The files of one package with their bytes.
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// A package folder and the language of its files.
+pub type PackageKey = (PathBuf, Language);
+
+/// Files of each package searched so far, keyed by the package folder and language.
 #[derive(Default)]
 pub struct PackageFiles {
-    packages: HashMap<PathBuf, Vec<(PathBuf, Vec<u8>)>>,
+    packages: HashMap<PackageKey, Files>,
 }
 
 impl PackageFiles {
-    /// The `.rs` files under `root` with their bytes, skipping `target/` and files that
-    /// `.gitignore` or `.ignore` exclude. Paths are canonical.
-    pub fn files(&mut self, root: &Path) -> &[(PathBuf, Vec<u8>)] {
+    /// Returns the files of `language` in the package at `root` with their bytes. For Rust these
+    /// are the `.rs` files under `root`, skipping `target/` and files that `.gitignore` or
+    /// `.ignore` exclude. For Go they are the `.go` files directly in `root`. Paths are canonical.
+    pub fn files(&mut self, root: &Path, language: Language) -> &[(PathBuf, Vec<u8>)] {
         self.packages
-            .entry(root.to_path_buf())
-            .or_insert_with(|| read_rust_files(root))
+            .entry((root.to_path_buf(), language))
+            .or_insert_with(|| read_package_files(root, language))
     }
 }
 
@@ -34,12 +43,12 @@ impl PackageFiles {
 /// packages of a run over a large tree can hold most of its files.
 #[derive(Default)]
 pub struct PackageSearch {
-    packages: HashMap<PathBuf, Package>,
+    packages: HashMap<PackageKey, Package>,
 }
 
 #[derive(Default)]
 struct Package {
-    /// The package's `.rs` files, canonical, in the order of the walk.
+    /// The package's files, canonical, in the order of the walk.
     files: Vec<PathBuf>,
     /// For each name searched for, the indexes into `files` of the files that contain it as a
     /// whole word.
@@ -47,14 +56,14 @@ struct Package {
 }
 
 impl PackageSearch {
-    /// Reads the files of the packages in `wanted`, a list of package folders each with names,
-    /// and finds which files contain each name as a whole word. Files are read on all cores, and
-    /// a package is read again only for names it was not searched for before.
-    pub fn search(&mut self, wanted: &[(PathBuf, Vec<String>)]) {
-        let mut tasks: Vec<(PathBuf, usize, PathBuf, Vec<String>)> = Vec::new();
-        for (root, names) in wanted {
-            let package = self.packages.entry(root.clone()).or_insert_with(|| Package {
-                files: rust_files(root),
+    /// Reads the files of the packages in `wanted`, each with names, and finds which files
+    /// contain each name as a whole word. Files are read on all cores, and a package is read
+    /// again only for names it was not searched for before.
+    pub fn search(&mut self, wanted: &[(PackageKey, Vec<String>)]) {
+        let mut tasks: Vec<(PackageKey, usize, PathBuf, Vec<String>)> = Vec::new();
+        for (key, names) in wanted {
+            let package = self.packages.entry(key.clone()).or_insert_with(|| Package {
+                files: package_files(&key.0, key.1),
                 naming: HashMap::new(),
             });
             let mut missing: Vec<String> = Vec::new();
@@ -70,12 +79,12 @@ impl PackageSearch {
                 package.naming.insert(name.clone(), Vec::new());
             }
             for (index, path) in package.files.iter().enumerate() {
-                tasks.push((root.clone(), index, path.clone(), missing.clone()));
+                tasks.push((key.clone(), index, path.clone(), missing.clone()));
             }
         }
 
         let found = Mutex::new(Vec::new());
-        for_each_in_parallel(&tasks, |(root, index, path, names)| {
+        for_each_in_parallel(&tasks, |(key, index, path, names)| {
             let bytes = match std::fs::read(path) {
                 Ok(bytes) => bytes,
                 Err(err) => {
@@ -86,7 +95,7 @@ impl PackageSearch {
             for name in names {
                 if contains_word(&bytes, name.as_bytes()) {
                     found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((
-                        root.clone(),
+                        key.clone(),
                         *index,
                         name.clone(),
                     ));
@@ -96,10 +105,10 @@ impl PackageSearch {
         let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         // The files were read in no fixed order; each list keeps the order of the walk.
         found.sort();
-        for (root, index, name) in found {
+        for (key, index, name) in found {
             if let Some(files) = self
                 .packages
-                .get_mut(&root)
+                .get_mut(&key)
                 .and_then(|package| package.naming.get_mut(&name))
             {
                 files.push(index);
@@ -107,10 +116,10 @@ impl PackageSearch {
         }
     }
 
-    /// The files of the package at `root` that contain `name` as a whole word, in the order of
-    /// the walk. Empty unless `search` looked for `name` in that package.
-    pub fn files_naming(&self, root: &Path, name: &str) -> Vec<&PathBuf> {
-        let Some(package) = self.packages.get(root) else {
+    /// Returns the files of the package `key` that contain `name` as a whole word, in the order
+    /// of the walk. Empty unless `search` looked for `name` in that package.
+    pub fn files_naming(&self, key: &PackageKey, name: &str) -> Vec<&PathBuf> {
+        let Some(package) = self.packages.get(key) else {
             return Vec::new();
         };
         let indexes = package.naming.get(name).map_or(&[][..], Vec::as_slice);
@@ -118,10 +127,14 @@ impl PackageSearch {
     }
 }
 
-/// The folder of the nearest `Cargo.toml` above `file`, or the file's folder when there is none.
+/// The folder of the package that contains `file`: for Rust, the nearest `Cargo.toml` above it,
+/// or the file's folder when there is none; for Go, whose packages are folders, the file's folder.
 /// `file` must be canonical.
 pub fn package_root(file: &Path) -> PathBuf {
     let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    if Language::of_path(file) == Some(Language::Go) {
+        return folder;
+    }
     folder
         .ancestors()
         .find(|candidate| candidate.join("Cargo.toml").is_file())
@@ -129,9 +142,9 @@ pub fn package_root(file: &Path) -> PathBuf {
         .unwrap_or(folder)
 }
 
-fn read_rust_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+fn read_package_files(root: &Path, language: Language) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
-    for path in rust_files(root) {
+    for path in package_files(root, language) {
         match std::fs::read(&path) {
             Ok(bytes) => files.push((path, bytes)),
             Err(err) => log::warn!("{}: not searched for uses of fixed doubles: {err}", path.display()),
@@ -140,20 +153,20 @@ fn read_rust_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-/// The `.rs` files under `root`, canonical, skipping `target/` and files that `.gitignore` or
-/// `.ignore` exclude.
-fn rust_files(root: &Path) -> Vec<PathBuf> {
+/// Returns the canonical paths of the files of `language` in the package at `root`, as
+/// `PackageFiles::files` describes them.
+fn package_files(root: &Path, language: Language) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    // Without a `Cargo.toml` the folder is not a package, and its subfolders may hold anything, so
-    // only the folder's own files count.
-    let is_package = root.join("Cargo.toml").is_file();
+    // Without a `Cargo.toml` the folder is not a Rust package, and its subfolders may hold
+    // anything, so only the folder's own files count. A Go package never spans folders.
+    let is_package = language == Language::Rust && root.join("Cargo.toml").is_file();
     let walker = ignore::WalkBuilder::new(root)
         .max_depth(if is_package { None } else { Some(1) })
         .filter_entry(|entry| !(entry.depth() > 0 && entry.file_name() == "target"))
         .build();
     for entry in walker.flatten() {
-        let is_rust = entry.path().extension().is_some_and(|ext| ext == "rs");
-        if !is_rust || !entry.file_type().is_some_and(|kind| kind.is_file()) {
+        let in_language = Language::of_path(entry.path()) == Some(language);
+        if !in_language || !entry.file_type().is_some_and(|kind| kind.is_file()) {
             continue;
         }
         files.push(std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().to_path_buf()));
@@ -194,5 +207,9 @@ mod tests {
         std::fs::write(root.join("crate/Cargo.toml"), "").unwrap();
         assert_eq!(package_root(&root.join("crate/src/inner/a.rs")), root.join("crate"));
         assert_eq!(package_root(&root.join("loose.rs")), root);
+        assert_eq!(
+            package_root(&root.join("crate/src/inner/mock_test.go")),
+            root.join("crate/src/inner")
+        );
     }
 }

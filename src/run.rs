@@ -9,14 +9,17 @@ use std::sync::Mutex;
 
 use globset::GlobSet;
 
+use crate::apply::{apply, edit_set_groups, ApplyOptions, PlannedFile};
 use crate::cli::OutputFormat;
 use crate::config::RuleSet;
 use crate::fix::Applicability;
+use crate::language::Language;
 use crate::progress::Progress;
+use crate::read::{read_source, SourceText};
 use crate::render::report::{self, Report};
-use crate::walk::{for_each_in_parallel, for_each_rust_file, Prefilter};
+use crate::walk::{check_root, for_each_in_parallel, for_each_source_file_in, Prefilter};
 use crate::workspace::{Edition, EditionLookup};
-use crate::write::{check_vcs, write_atomic, VcsProblem};
+use crate::write::{resolve_within, Resolved};
 use crate::{fix_source_with, FileOutcome, FixPolicy, FixRequest};
 
 /// The process exit code, as documented in `--help` and the README.
@@ -26,7 +29,8 @@ pub enum ExitStatus {
     Clean = 0,
     /// A dry run found something to fix, or `--apply` left findings it could not fix.
     Pending = 1,
-    /// An error: an invalid rule file, a missing path, a file that could not be read or parsed.
+    /// An error: an invalid rule file, a missing path, a file that could not be read, decoded or
+    /// written, a syntax error, or changes that `--verify` undid.
     Error = 2,
 }
 
@@ -43,6 +47,8 @@ pub struct RunOptions {
     pub policy: FixPolicy,
     pub allow_dirty: bool,
     pub allow_no_vcs: bool,
+    /// With `Mode::Apply`, check the build after writing and undo changes that break it.
+    pub verify: bool,
     pub color: anstream::ColorChoice,
     pub format: OutputFormat,
     /// Paths under this folder are shown relative to it and matched against `exclude`.
@@ -56,7 +62,8 @@ pub struct RunOptions {
 /// A file the run checked, with what came of it.
 pub(crate) struct CheckedFile {
     pub(crate) path: PathBuf,
-    /// The path without symbolic links, which tells two spellings of one file apart.
+    /// The path without symbolic links, which tells two spellings of one file apart. It is the
+    /// file that `--apply` writes.
     pub(crate) canonical: PathBuf,
     pub(crate) display: String,
     /// The file lies under the paths the run was given; a file outside them is changed only where
@@ -81,27 +88,25 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let mut run_errors = Vec::new();
     let mut roots = Vec::new();
     for path in &options.paths {
-        if std::fs::symlink_metadata(path).is_err() {
-            let message = format!(
-                "{}: path not found; check the spelling or run mockfix from another folder",
-                path.display()
-            );
-            eprintln!("mockfix: {message}");
-            run_errors.push(message);
-            had_error = true;
-        } else {
-            roots.push(path.clone());
+        match check_root(path) {
+            Ok(()) => roots.push(path.clone()),
+            Err(message) => {
+                let message = format!("{}: {message}", path.display());
+                eprintln!("mockfix: {message}");
+                run_errors.push(message);
+                had_error = true;
+            }
         }
     }
 
     // The files are found first, so that the progress bar knows how many there are.
     let mut progress = Progress::start(options.progress);
     let found = Mutex::new(Vec::new());
-    let walk_errors = for_each_rust_file(&roots, |path| {
+    let walk_errors = for_each_source_file_in(&roots, |root, path| {
         found
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(path.to_path_buf());
+            .push((root.to_path_buf(), path.to_path_buf()));
     });
     let mut paths = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     paths.sort();
@@ -110,8 +115,8 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     let prefilter = Prefilter::new(rules);
     let checked = Mutex::new(Vec::new());
     let editions = EditionLookup::default();
-    for_each_in_parallel(&paths, |path| {
-        if let Some(file) = check_file(path, &prefilter, rules, &editions, options) {
+    for_each_in_parallel(&paths, |(root, path)| {
+        if let Some(file) = check_file(root, path, &prefilter, rules, &editions, options) {
             checked
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -130,6 +135,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
     let mut checked = checked.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     checked.sort_by(|a, b| a.display.cmp(&b.display));
+    drop_duplicate_targets(&mut checked);
     progress.set_step("following fixes into other files");
     crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy, &options.root, &editions);
     progress.finish();
@@ -146,6 +152,9 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 continue;
             }
         };
+        if report_syntax_errors(file, text, options.format) {
+            had_error = true;
+        }
         if options.format == OutputFormat::Diff {
             report_findings(file, text, options.policy);
         }
@@ -171,10 +180,11 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 print_report(&checked, run_errors, rules, options, counts);
             }
             eprintln!(
-                "mockfix: {fix_count} {} in {} {}",
+                "mockfix: {fix_count} {} in {} {}{}",
                 fixes_word(fix_count),
                 changed.len(),
-                files_word(changed.len())
+                files_word(changed.len()),
+                not_fixed_note(pending_findings)
             );
             if had_error {
                 ExitStatus::Error
@@ -185,7 +195,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
             }
         }
         Mode::Apply => {
-            let (written, write_failed) = apply_changes(&changed, options);
+            let (written, write_failed) = apply_changes(&changed, options, rules);
             let applied: usize = written
                 .iter()
                 .filter_map(|file| file.result.as_ref().ok())
@@ -199,10 +209,11 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 print_report(&checked, run_errors, rules, options, counts);
             }
             eprintln!(
-                "mockfix: applied {applied} {} in {} {}",
+                "mockfix: applied {applied} {} in {} {}{}",
                 fixes_word(applied),
                 written.len(),
-                files_word(written.len())
+                files_word(written.len()),
+                not_fixed_note(pending_findings)
             );
             if had_error || write_failed {
                 ExitStatus::Error
@@ -215,7 +226,17 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
+/// The end of the summary line: how many findings the run leaves as they are.
+fn not_fixed_note(pending: usize) -> String {
+    match pending {
+        0 => String::new(),
+        1 => "; 1 finding not fixed, see above".to_string(),
+        n => format!("; {n} findings not fixed, see above"),
+    }
+}
+
 fn check_file(
+    root: &Path,
     path: &Path,
     prefilter: &Prefilter,
     rules: &RuleSet,
@@ -227,33 +248,51 @@ fn check_file(
         log::debug!("{display}: skipped: matches an `exclude` glob");
         return None;
     }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return Some(CheckedFile {
-                path: path.to_path_buf(),
-                canonical: canonical_path(path),
-                display,
-                walked: true,
-                original_bytes: Vec::new(),
-                result: Err(format!("cannot read: {err}")),
-            });
-        }
+    let language = Language::of_path(path)?;
+    let unchecked = |display: String, bytes: Vec<u8>, message: String| CheckedFile {
+        path: path.to_path_buf(),
+        canonical: canonical_path(path),
+        display,
+        walked: true,
+        original_bytes: bytes,
+        result: Err(message),
     };
-    if !prefilter.is_candidate(&bytes) {
-        return None;
-    }
-    let edition = match editions.edition_for(path) {
+    let (bytes, bom, text) = match read_source(path, prefilter, language) {
+        SourceText::NotCandidate => return None,
+        SourceText::Unchecked(message) => return Some(unchecked(display, Vec::new(), message)),
+        SourceText::Text { bytes, bom, text } => (bytes, bom, text),
+    };
+
+    // Only a file inside the folder being fixed may be written, also when a link leads to it.
+    let canonical = match resolve_within(root, path) {
+        Ok(Resolved::Inside(target)) => target,
+        Ok(Resolved::Outside { target, folder }) => {
+            log::warn!(
+                "{display}: symbolic link to `{}`, which is outside `{}`, the folder being fixed; skipped. Run mockfix on the target's folder to check it",
+                target.display(),
+                folder.display()
+            );
+            return None;
+        }
+        Err(err) => return Some(unchecked(display, bytes, format!("cannot resolve the path: {err}"))),
+    };
+    // A diff must name the file that changes, not the link to it.
+    let display = if is_symlink(path) {
+        display_path(&canonical, &options.root)
+    } else {
+        display
+    };
+
+    // Editions are a Rust idea; a Go file never looks for a `Cargo.toml`.
+    let edition = match language {
+        Language::Go => Ok(Edition::DEFAULT),
+        Language::Rust => editions.edition_for(path),
+    };
+    let edition = match edition {
         Ok(edition) => edition,
         Err(err) => {
-            return Some(CheckedFile {
-                path: path.to_path_buf(),
-                canonical: canonical_path(path),
-                display,
-                walked: true,
-                original_bytes: bytes,
-                result: Err(format!("cannot tell the Rust edition: {err}; the file was skipped")),
-            });
+            let message = format!("cannot tell the Rust edition: {err}; the file was skipped");
+            return Some(unchecked(display, bytes, message));
         }
     };
     let request = FixRequest {
@@ -263,24 +302,69 @@ fn check_file(
         foreign: &[],
         edition,
     };
-    let result = decode(&bytes).and_then(|(bom, text)| {
-        fix_source_with(&display, text, rules, &request)
-            .map(|outcome| CheckedText {
-                bom,
-                text: text.to_string(),
-                edition,
-                outcome,
-            })
-            .map_err(|err| format!("{err}; the file was left unchanged"))
-    });
+    let result = fix_source_with(&display, &text, rules, &request)
+        .map(|outcome| CheckedText {
+            bom,
+            text,
+            edition,
+            outcome,
+        })
+        .map_err(|err| format!("{err}; the file was left unchanged"));
     Some(CheckedFile {
         path: path.to_path_buf(),
-        canonical: canonical_path(path),
+        canonical,
         display,
         walked: true,
         original_bytes: bytes,
         result,
     })
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink())
+}
+
+/// Keeps one entry per real file when symbolic links lead to a file more than once, preferring
+/// the file's own path over a link's.
+fn drop_duplicate_targets(checked: &mut Vec<CheckedFile>) {
+    let mut unique: Vec<CheckedFile> = Vec::with_capacity(checked.len());
+    let mut by_target: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    for file in checked.drain(..) {
+        match by_target.get(&file.canonical) {
+            Some(&index) => {
+                log::debug!("{}: skipped, the same file as another path", file.path.display());
+                if is_symlink(&unique[index].path) && !is_symlink(&file.path) {
+                    unique[index] = file;
+                }
+            }
+            None => {
+                by_target.insert(file.canonical.clone(), unique.len());
+                unique.push(file);
+            }
+        }
+    }
+    unique.sort_by(|a, b| a.display.cmp(&b.display));
+    *checked = unique;
+}
+
+/// Reports the syntax errors of a file, and returns whether it has any.
+fn report_syntax_errors(file: &CheckedFile, text: &CheckedText, format: OutputFormat) -> bool {
+    let errors = &text.outcome.syntax_errors;
+    let Some(first) = errors.first() else {
+        return false;
+    };
+    if format != OutputFormat::Diff {
+        return true;
+    }
+    let more = match errors.len() {
+        1 => String::new(),
+        count => format!(" (and {} more)", count - 1),
+    };
+    eprintln!(
+        "mockfix: {}:{}:{}: syntax error: {}{more}\n  code near a syntax error is left unchanged; fix the syntax, then run mockfix again",
+        file.display, first.line, first.column, first.message
+    );
+    true
 }
 
 /// Splits a file's bytes into whether it starts with a UTF-8 byte order mark and its text.
@@ -318,12 +402,17 @@ fn report_findings(file: &CheckedFile, text: &CheckedText, policy: FixPolicy) {
         let (line, column) = line_column(&text.text, finding.name_range.0);
         let place = format!("{}:{line}:{column}", file.display);
         match (&finding.fix, &finding.unfixable_reason) {
-            (Some(fix), _) if text.outcome.applied.contains(&index) => {
-                eprintln!(
+            (Some(fix), _) if text.outcome.applied.contains(&index) => match &fix.review_reason {
+                // Applied with --unsafe-fixes: the reviewer still needs to know what to check.
+                Some(reason) => eprintln!(
+                    "mockfix: {place}: [{}] {}\n  fix (needs review): {}; check: {reason}",
+                    finding.rule_id, finding.message, fix.title
+                ),
+                None => eprintln!(
                     "mockfix: {place}: [{}] {}\n  fix: {}",
                     finding.rule_id, finding.message, fix.title
-                );
-            }
+                ),
+            },
             (Some(fix), _) if fix.applicability == Applicability::NeedsReview && !policy.include_needs_review => {
                 eprintln!(
                     "mockfix: {place}: [{}] {}\n  fix needs review: {}; pass --unsafe-fixes to include it",
@@ -376,12 +465,29 @@ fn build_report(
             Ok(text) => {
                 let findings = report::finding_reports(&file.display, &text.text, &text.outcome, rules, text.edition);
                 let edits = report::edit_reports(&text.text, &text.outcome.fixed_text);
-                if !findings.is_empty() || !edits.is_empty() {
+                // The first syntax error is an error of the file, as for a file that could not be
+                // checked at all, so that exit code 2 has a reason in the report. Later errors
+                // are mostly the parser's recovery from the first.
+                let errors: Vec<report::ErrorReport> = text
+                    .outcome
+                    .syntax_errors
+                    .first()
+                    .map(|error| report::ErrorReport {
+                        message: crate::SourceError::Syntax {
+                            line: error.line,
+                            column: error.column,
+                            message: error.message.clone(),
+                        }
+                        .to_string(),
+                    })
+                    .into_iter()
+                    .collect();
+                if !findings.is_empty() || !edits.is_empty() || !errors.is_empty() {
                     files.push(report::FileReport {
                         path: file.display.clone(),
                         findings,
                         edits,
-                        errors: Vec::new(),
+                        errors,
                     });
                 }
             }
@@ -420,65 +526,54 @@ fn print_diffs(changed: &[&CheckedFile], color: anstream::ColorChoice) {
 
 /// Writes the fixed files, after the version-control check. Returns the files written and
 /// whether any write failed.
-fn apply_changes<'a>(changed: &[&'a CheckedFile], options: &RunOptions) -> (Vec<&'a CheckedFile>, bool) {
-    let paths: Vec<PathBuf> = changed.iter().map(|file| file.path.clone()).collect();
-    match check_vcs(&paths, options.allow_dirty, options.allow_no_vcs) {
-        Ok(()) => {}
-        Err(VcsProblem::NoRepository(files)) => {
-            eprintln!("mockfix: these files are not in a git repository, so a fix could not be undone:");
-            for file in files {
-                eprintln!("  {}", display_path(&file, &options.root));
-            }
-            eprintln!("mockfix: commit them to git first, or pass --allow-no-vcs to write anyway; nothing was written");
-            return (Vec::new(), true);
-        }
-        Err(VcsProblem::Dirty(files)) => {
-            eprintln!("mockfix: these files have uncommitted changes that the fix would mix with its own:");
-            for file in files {
-                eprintln!("  {}", display_path(&file, &options.root));
-            }
-            eprintln!(
-                "mockfix: commit or stash them first, or pass --allow-dirty to write anyway; nothing was written"
-            );
-            return (Vec::new(), true);
-        }
-    }
-
-    let mut written = Vec::new();
-    let mut failed = false;
+fn apply_changes<'a>(
+    changed: &[&'a CheckedFile],
+    options: &RunOptions,
+    rules: &RuleSet,
+) -> (Vec<&'a CheckedFile>, bool) {
+    let mut sources = Vec::new();
+    let mut names = Vec::new();
     for file in changed {
         let Ok(text) = &file.result else { continue };
-        match std::fs::read(&file.path) {
-            Ok(current) if current == file.original_bytes => {}
-            Ok(_) => {
-                eprintln!(
-                    "mockfix: {}: changed on disk while mockfix ran; skipped, run mockfix again",
-                    file.display
-                );
-                failed = true;
-                continue;
-            }
-            Err(err) => {
-                eprintln!("mockfix: {}: cannot read before writing: {err}", file.display);
-                failed = true;
-                continue;
-            }
-        }
-        let mut contents = Vec::with_capacity(text.outcome.fixed_text.len() + 3);
-        if text.bom {
-            contents.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        contents.extend_from_slice(text.outcome.fixed_text.as_bytes());
-        match write_atomic(&file.path, &contents) {
-            Ok(()) => written.push(*file),
-            Err(err) => {
-                eprintln!(
-                    "mockfix: {}: cannot write: {err}; the file was left unchanged",
-                    file.display
-                );
-                failed = true;
-            }
-        }
+        // A fix and the rewrites of its double's uses in other files belong together.
+        let own = text
+            .outcome
+            .applied
+            .iter()
+            .map(|&index| &text.outcome.findings[index].struct_name);
+        names.push(
+            own.chain(&text.outcome.foreign_applied)
+                .cloned()
+                .collect::<Vec<String>>(),
+        );
+        sources.push((*file, text));
     }
-    (written, failed)
+    let groups = edit_set_groups(&names);
+    let files: Vec<PlannedFile> = sources
+        .iter()
+        .zip(groups)
+        .map(|((file, text), group)| {
+            let mut contents = Vec::with_capacity(text.outcome.fixed_text.len() + 3);
+            if text.bom {
+                contents.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            contents.extend_from_slice(text.outcome.fixed_text.as_bytes());
+            PlannedFile {
+                display: file.display.clone(),
+                path: file.canonical.clone(),
+                original: file.original_bytes.clone(),
+                contents,
+                group,
+            }
+        })
+        .collect();
+    let apply_options = ApplyOptions {
+        allow_dirty: options.allow_dirty,
+        allow_no_vcs: options.allow_no_vcs,
+        verify: options.verify,
+        lock_call: crate::verify::lock_call_for(rules),
+    };
+    let report = apply(&files, &apply_options);
+    let written = report.written.iter().map(|&index| sources[index].0).collect();
+    (written, report.failed)
 }

@@ -175,7 +175,7 @@ fn each_file_parsed_with_its_package_edition() {
         "the 2015 file was fixed"
     );
     assert!(
-        message.contains("mockfix: crates/new/src/old_style.rs: syntax error"),
+        message.contains("mockfix: crates/new/src/old_style.rs:9:13: syntax error"),
         "stderr: {message}"
     );
     assert!(
@@ -201,7 +201,7 @@ fn inherited_edition_2024_reserves_gen() {
     let output = mockfix(workspace.path(), &[]);
     let message = stderr(&output);
     assert!(
-        message.contains("crates/new/src/lib.rs: syntax error"),
+        message.contains("crates/new/src/lib.rs:9:13: syntax error"),
         "stderr: {message}"
     );
     assert!(

@@ -314,7 +314,7 @@ fn unreadable_files_are_reported_and_run_goes_on() {
         "stderr: {message}"
     );
     assert!(
-        message.contains("mockfix: b_broken.rs: syntax error at line"),
+        message.contains("mockfix: b_broken.rs:1:30: syntax error: "),
         "stderr: {message}"
     );
     assert!(

@@ -384,7 +384,12 @@ fn every_fixture_file_has_a_test() {
 
 #[test]
 fn every_rule_has_fixtures() {
-    for rule in RuleSet::builtin().rules {
+    // Go rules have their fixtures, whole modules, under tests/go/ (see tests/go_fixtures.rs).
+    let rust_rules = RuleSet::builtin()
+        .rules
+        .into_iter()
+        .filter(|rule| rule.language == mockfix::language::Language::Rust);
+    for rule in rust_rules {
         assert!(
             CASES.iter().any(|(case_rule, _)| *case_rule == rule.id),
             "built-in rule `{}` has no fixture under tests/fixtures/{}/",

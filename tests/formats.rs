@@ -336,7 +336,7 @@ fn github_annotations_escape_values() {
     let text = stdout(&output);
     let warning = text
         .lines()
-        .find(|line| line.starts_with("::warning "))
+        .find(|line| line.starts_with("::warning file=odd"))
         .unwrap_or_else(|| panic!("no warning in {text}"));
     assert!(
         warning.starts_with("::warning file=odd%2Cname.rs,line=3,col=12,endColumn=22,title=refcell-in-shared-double::"),

@@ -147,19 +147,56 @@ fn refcell_still_used_elsewhere_keeps_import() {
 }
 
 #[test]
-fn other_mutex_in_scope_blocks_fix() {
-    let source = format!("use std::cell::RefCell;\nuse parking_lot::Mutex;\n{BODY}");
+fn other_mutex_in_scope_gets_full_path() {
+    let source = format!(
+        "use std::cell::RefCell;\nuse parking_lot::Mutex;\n{BODY}\npub fn other() -> Mutex<u8> {{ Mutex::new(0) }}\n"
+    );
     let outcome = fix_source(
         "lib.rs",
         &source,
         &RuleSet::builtin(),
         FixPolicy {
-            include_needs_review: true,
+            include_needs_review: false,
         },
     )
     .unwrap();
-    assert!(outcome.applied.is_empty());
-    let reason = outcome.findings[0].unfixable_reason.as_deref().unwrap_or_default();
-    assert!(reason.contains("parking_lot::Mutex"), "reason: {reason}");
-    assert_eq!(outcome.fixed_text, source);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    let fixed = &outcome.fixed_text;
+    assert!(fixed.contains("    lines: std::sync::Mutex<Vec<String>>,"), "{fixed}");
+    assert!(
+        fixed.starts_with("use parking_lot::Mutex;\n"),
+        "no second `Mutex` import: {fixed}"
+    );
+    assert!(
+        fixed.contains("pub fn other() -> Mutex<u8> { Mutex::new(0) }"),
+        "the module's own `Mutex` is untouched: {fixed}"
+    );
+}
+
+#[test]
+fn glob_mutex_used_by_module_gets_full_path() {
+    let source = "use std::cell::RefCell;
+use crate::sync::*;
+pub struct MockLog { lines: RefCell<Vec<String>> }
+pub fn other() -> Mutex<u8> { Mutex::new(0) }
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert!(
+        outcome.fixed_text.contains("lines: std::sync::Mutex<Vec<String>>"),
+        "{}",
+        outcome.fixed_text
+    );
+    assert!(
+        !outcome.fixed_text.contains("use std::sync::Mutex"),
+        "{}",
+        outcome.fixed_text
+    );
 }

@@ -1073,3 +1073,64 @@ fn invalid_mockfix_toml_is_shown_on_the_file() {
     let uri = client.open(&workspace.path().join("mailer.rs"), MAILER);
     assert_eq!(client.diagnostics(&uri).len(), 1, "the built-in rules stay in use");
 }
+
+#[test]
+fn go_mock_gets_diagnostic_and_quick_fix() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/call_log/before");
+    let mock = std::fs::read_to_string(folder.join("notifier_mock_test.go")).unwrap();
+    let files: Vec<(String, String)> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .map(|entry| {
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(entry.path()).unwrap(),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    let workspace = workspace_with(&borrowed);
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+    let uri = client.open(&workspace.path().join("notifier_mock_test.go"), &mock);
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["source"], "mockfix");
+
+    let actions = client.code_actions(&uri, diagnostics[0]["range"].clone(), None);
+    let quick_fix = actions
+        .iter()
+        .find(|action| action["kind"] == "quickfix.mockfix")
+        .expect("a quick fix");
+    let fixed = apply_edits(&mock, &edits_of(&quick_fix["edit"], &uri), &client.encoding);
+    assert_eq!(fixed, cli_apply(workspace.path(), "notifier_mock_test.go", &[]));
+    assert!(fixed.contains("\"sync\""), "{fixed}");
+}
+
+#[test]
+fn diagnostic_points_at_first_borrow() {
+    let workspace = workspace_with(&[("mailer.rs", MAILER)]);
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+    let uri = client.open(&workspace.path().join("mailer.rs"), MAILER);
+    let diagnostics = client.diagnostics(&uri);
+    let related = diagnostics[0]["relatedInformation"]
+        .as_array()
+        .expect("related information");
+    assert_eq!(related.len(), 1, "{related:?}");
+    assert_eq!(related[0]["location"]["uri"], uri);
+    let start = offset_of(MAILER, &related[0]["location"]["range"]["start"], &client.encoding);
+    assert!(
+        MAILER[start..].starts_with("sent"),
+        "points at {:?}",
+        &MAILER[start..start + 20]
+    );
+    assert!(
+        related[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`sent` is used here without a lock"),
+        "{related:?}"
+    );
+}

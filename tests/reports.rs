@@ -696,3 +696,39 @@ impl<T> SpinLock<T> {
         "a lock built on UnsafeCell outside tests was flagged"
     );
 }
+
+#[test]
+fn borrow_in_tail_after_locking_call_is_fixed() {
+    let source = "use std::cell::RefCell;
+pub struct MockQueue { items: RefCell<Vec<u32>>, a: RefCell<Vec<u32>>, b: RefCell<Vec<u32>> }
+impl MockQueue {
+    pub fn count(&self) -> usize { self.items.borrow().len() }
+    pub fn last(&self) -> Option<u32> {
+        if self.count() == 0 {
+            return None;
+        }
+        self.items.borrow().last().cloned()
+    }
+    pub fn both(&self) -> usize {
+        let a = self.a.borrow_mut();
+        a.len() + self.b.borrow().len()
+    }
+}
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    let finding = &outcome.findings[0];
+    assert!(
+        finding.unfixable_reason.is_none(),
+        "refused: {:?}",
+        finding.unfixable_reason
+    );
+    assert_eq!(outcome.applied.len(), 1);
+}

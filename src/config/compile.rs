@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::rule_file::RuleFile;
 use super::RuleError;
+use crate::language::Language;
 
 /// A kind of unsynchronized state that a rule looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +27,9 @@ pub enum StateKind {
     /// An `UnsafeCell<T>` or `RefCell<T>` field of a struct that declares `unsafe impl Sync` or
     /// `unsafe impl Send`: becomes a `Mutex<T>` or an atomic, and the `unsafe impl`s go.
     UnsafeSyncCell,
+    /// Go: fields that pointer-receiver methods write (`append`, map assignment or `delete`,
+    /// `++`, `+=`, plain assignment) and read, with no lock held.
+    MutableFields,
 }
 
 impl StateKind {
@@ -36,6 +40,7 @@ impl StateKind {
         ("atomic-two-step", StateKind::AtomicTwoStep),
         ("static-mut", StateKind::StaticMut),
         ("unsafe-sync-cell", StateKind::UnsafeSyncCell),
+        ("mutable-fields", StateKind::MutableFields),
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +60,21 @@ impl StateKind {
             StateKind::AtomicTwoStep => &["Atomic"],
             StateKind::StaticMut => &["static mut"],
             StateKind::UnsafeSyncCell => &["unsafe impl"],
+            // Every Go method is declared with `func`.
+            StateKind::MutableFields => &["func"],
+        }
+    }
+
+    /// The language whose files hold state of this kind.
+    pub fn language(self) -> Language {
+        match self {
+            StateKind::RefCell
+            | StateKind::Cell
+            | StateKind::Rc
+            | StateKind::AtomicTwoStep
+            | StateKind::StaticMut
+            | StateKind::UnsafeSyncCell => Language::Rust,
+            StateKind::MutableFields => Language::Go,
         }
     }
 
@@ -64,9 +84,12 @@ impl StateKind {
     pub fn companion_words(self) -> &'static [&'static str] {
         match self {
             StateKind::UnsafeSyncCell => &["Cell"],
-            StateKind::RefCell | StateKind::Cell | StateKind::Rc | StateKind::AtomicTwoStep | StateKind::StaticMut => {
-                &[]
-            }
+            StateKind::RefCell
+            | StateKind::Cell
+            | StateKind::Rc
+            | StateKind::AtomicTwoStep
+            | StateKind::StaticMut
+            | StateKind::MutableFields => &[],
         }
     }
 
@@ -74,7 +97,7 @@ impl StateKind {
     pub fn strategy(self) -> Strategy {
         match self {
             StateKind::RefCell | StateKind::Cell | StateKind::Rc | StateKind::UnsafeSyncCell => Strategy::Wrap,
-            StateKind::AtomicTwoStep => Strategy::Guard,
+            StateKind::AtomicTwoStep | StateKind::MutableFields => Strategy::Guard,
             StateKind::StaticMut => Strategy::Static,
         }
     }
@@ -138,6 +161,30 @@ impl LockPolicy {
     }
 }
 
+/// The type of the mutex field that a Go fix adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoMutexType {
+    /// `sync.Mutex`: every method takes `Lock`.
+    Mutex,
+    /// `sync.RWMutex`: methods that only read the state take `RLock`, so readers run together.
+    RwMutex,
+}
+
+impl GoMutexType {
+    pub const NAMES: &'static [(&'static str, GoMutexType)] = &[
+        ("sync.Mutex", GoMutexType::Mutex),
+        ("sync.RWMutex", GoMutexType::RwMutex),
+    ];
+
+    /// The type's name in package `sync`.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            GoMutexType::Mutex => "Mutex",
+            GoMutexType::RwMutex => "RWMutex",
+        }
+    }
+}
+
 /// The memory ordering of the atomic operations that replace a cell's accesses. Each operation
 /// keeps the parts of the ordering that apply to it, because a load cannot release and a store
 /// cannot acquire.
@@ -197,7 +244,8 @@ pub struct RuleTest {
     pub path: String,
 }
 
-/// The path a rule test's code is checked as when the case sets none.
+/// The path a Rust rule test's code is checked as when the case sets none; Go rules use
+/// `Language::default_test_path`.
 pub const DEFAULT_TEST_PATH: &str = "src/lib.rs";
 
 /// A checked rule.
@@ -210,10 +258,14 @@ pub struct Rule {
     pub summary: String,
     pub description: String,
     pub enabled: bool,
+    /// The language of the files the rule checks.
+    pub language: Language,
     pub name_patterns: Vec<String>,
     names: GlobSet,
     paths: Option<GlobSet>,
     exclude_paths: GlobSet,
+    /// Go only: package names whose files are test code, when the rule limits itself to tests.
+    test_packages: Option<GlobSet>,
     pub any_name_with_unsafe_sync: bool,
     pub state_kinds: Vec<StateKind>,
     pub strategy: Strategy,
@@ -224,6 +276,8 @@ pub struct Rule {
     pub lock: LockPolicy,
     /// The ordering of the atomic operations that a fix writes. Default `SeqCst`.
     pub ordering: AtomicOrdering,
+    /// Go only: the type of the mutex field that a fix adds. Default `sync.Mutex`.
+    pub mutex_type: GoMutexType,
     /// The rule's example: `(before, after)`.
     pub example: Option<(String, String)>,
     pub tests: Vec<RuleTest>,
@@ -280,6 +334,15 @@ impl Rule {
         self.names.is_match(struct_name)
     }
 
+    /// Whether a Go rule looks at a file of the package `package`: always when the rule sets no
+    /// `test_packages`, else when the file is a `_test.go` file or the package name matches.
+    pub fn matches_go_package(&self, path: &str, package: &str) -> bool {
+        match &self.test_packages {
+            None => true,
+            Some(packages) => path.ends_with("_test.go") || packages.is_match(package),
+        }
+    }
+
     /// Whether the rule looks at the `static mut` named `name`: every static when `names` is
     /// empty, otherwise those whose name matches a glob.
     pub fn matches_static(&self, name: &str) -> bool {
@@ -316,7 +379,23 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
         error_at(err.span(), message)
     })?;
 
+    let language = match &raw.language {
+        Some(language) => parse_choice(language, "language", Language::NAMES, &error_at)?,
+        None => Language::Rust,
+    };
+    check_language_keys(&raw, language, &error_at)?;
+
     let names = compile_globs(&raw.structs.names, "structs.names", false, &error_at)?;
+    let test_packages = if raw.structs.test_packages.is_empty() {
+        None
+    } else {
+        Some(compile_globs(
+            &raw.structs.test_packages,
+            "structs.test_packages",
+            false,
+            &error_at,
+        )?)
+    };
     let paths = if raw.structs.paths.is_empty() {
         None
     } else {
@@ -333,6 +412,17 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
     let mut state_kinds = Vec::new();
     for kind in &raw.state.kinds {
         let parsed = parse_choice(kind, "state.kinds", StateKind::NAMES, &error_at)?;
+        if parsed.language() != language {
+            return Err(error_at(
+                Some(kind.span()),
+                format!(
+                    "invalid key `state.kinds`: state kind `{}` is for rules with `language = \"{}\"`, but this rule sets `language = \"{}\"`",
+                    parsed.name(),
+                    parsed.language().name(),
+                    language.name()
+                ),
+            ));
+        }
         if parsed.strategy() != strategy {
             return Err(error_at(
                 Some(kind.span()),
@@ -365,6 +455,11 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
     let ordering = match &raw.fix.ordering {
         Some(ordering) => parse_choice(ordering, "fix.ordering", AtomicOrdering::NAMES, &error_at)?,
         None => AtomicOrdering::SeqCst,
+    };
+
+    let mutex_type = match &raw.fix.mutex_type {
+        Some(mutex_type) => parse_choice(mutex_type, "fix.mutex_type", GoMutexType::NAMES, &error_at)?,
+        None => GoMutexType::Mutex,
     };
 
     let mut tests = Vec::new();
@@ -406,7 +501,7 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
             line,
             code: case.code,
             fixed,
-            path: case.path.unwrap_or_else(|| DEFAULT_TEST_PATH.to_string()),
+            path: case.path.unwrap_or_else(|| language.default_test_path().to_string()),
         });
     }
 
@@ -416,10 +511,12 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
         summary: raw.summary,
         description: raw.description,
         enabled: raw.enabled,
+        language,
         name_patterns: raw.structs.names.iter().map(|name| name.get_ref().clone()).collect(),
         names,
         paths,
         exclude_paths,
+        test_packages,
         any_name_with_unsafe_sync: raw.structs.any_name_with_unsafe_sync,
         state_kinds,
         strategy,
@@ -427,9 +524,51 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
         guard_binding,
         lock,
         ordering,
+        mutex_type,
         example: raw.example.map(|example| (example.before, example.after)),
         tests,
     })
+}
+
+/// Rejects keys that have no meaning for the rule's language, so that a Rust option set on a Go
+/// rule does not look as if it had an effect.
+fn check_language_keys(
+    raw: &RuleFile,
+    language: Language,
+    error_at: &impl Fn(Option<std::ops::Range<usize>>, String) -> RuleError,
+) -> Result<(), RuleError> {
+    let rust_only: [(&str, Option<std::ops::Range<usize>>); 4] = [
+        ("fix.guard_binding", raw.fix.guard_binding.as_ref().map(Spanned::span)),
+        ("fix.lock", raw.fix.lock.as_ref().map(Spanned::span)),
+        ("fix.ordering", raw.fix.ordering.as_ref().map(Spanned::span)),
+        (
+            "structs.any_name_with_unsafe_sync",
+            raw.structs.any_name_with_unsafe_sync.then_some(0..0),
+        ),
+    ];
+    let go_only: [(&str, Option<std::ops::Range<usize>>); 2] = [
+        ("fix.mutex_type", raw.fix.mutex_type.as_ref().map(Spanned::span)),
+        (
+            "structs.test_packages",
+            raw.structs.test_packages.first().map(Spanned::span),
+        ),
+    ];
+    let (misplaced, other) = match language {
+        Language::Rust => (&go_only[..], Language::Go),
+        Language::Go => (&rust_only[..], Language::Rust),
+    };
+    for (key, span) in misplaced {
+        let Some(span) = span else { continue };
+        return Err(error_at(
+            Some(span.clone()).filter(|span| !span.is_empty()),
+            format!(
+                "key `{key}` applies only to rules with `language = \"{}\"`, and this rule sets `language = \"{}\"`: remove the key",
+                other.name(),
+                language.name()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn compile_globs(
@@ -612,6 +751,91 @@ strategy = "wrap"
     fn invalid_guard_field_is_rejected() {
         let err = compile(&format!("{VALID}guard_field = \"my mutex\"\n")).unwrap_err();
         assert!(err.message.contains("fix.guard_field"), "{}", err.message);
+    }
+
+    const GO_RULE: &str = r#"
+summary = "s"
+description = "d"
+language = "go"
+[structs]
+names = ["Mock*"]
+[state]
+kinds = ["mutable-fields"]
+[fix]
+strategy = "guard"
+"#;
+
+    #[test]
+    fn go_rule_compiles_with_defaults() {
+        let rule = compile(GO_RULE).unwrap();
+        assert_eq!(rule.language, Language::Go);
+        assert_eq!(rule.mutex_type, GoMutexType::Mutex);
+        assert_eq!(rule.tests.len(), 0);
+        assert!(rule.matches_go_package("pkg/service.go", "service"));
+    }
+
+    #[test]
+    fn go_test_packages_limit_files() {
+        let rule = compile(&GO_RULE.replace(
+            "names = [\"Mock*\"]",
+            "names = [\"Mock*\"]\ntest_packages = [\"mocks\"]",
+        ))
+        .unwrap();
+        assert!(rule.matches_go_package("pkg/service_test.go", "service"));
+        assert!(rule.matches_go_package("pkg/mocks/mailer.go", "mocks"));
+        assert!(!rule.matches_go_package("pkg/service.go", "service"));
+    }
+
+    #[test]
+    fn rust_state_kind_in_go_rule_is_rejected() {
+        let err = compile(&GO_RULE.replace("\"mutable-fields\"", "\"atomic-two-step\"")).unwrap_err();
+        assert_eq!(err.position, Some((8, 10)));
+        assert!(
+            err.message.contains("is for rules with `language = \"rust\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn rust_only_key_in_go_rule_is_rejected() {
+        let err = compile(&format!("{GO_RULE}lock = \"unwrap\"\n")).unwrap_err();
+        assert!(
+            err.message
+                .contains("key `fix.lock` applies only to rules with `language = \"rust\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn go_only_key_in_rust_rule_is_rejected() {
+        let err = compile(&format!("{VALID}mutex_type = \"sync.RWMutex\"\n")).unwrap_err();
+        assert!(
+            err.message
+                .contains("key `fix.mutex_type` applies only to rules with `language = \"go\"`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn unknown_language_lists_choices() {
+        let err = compile(&GO_RULE.replace("\"go\"", "\"golang\"")).unwrap_err();
+        assert!(
+            err.message.contains("expected one of \"rust\", \"go\""),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn go_test_path_defaults_to_test_file() {
+        let rule = compile(&format!(
+            "{GO_RULE}[[test]]\nname = \"t\"\ncode = \"package a\\n\"\nunchanged = true\n"
+        ))
+        .unwrap();
+        assert_eq!(rule.tests[0].path, "mock_test.go");
     }
 
     #[test]

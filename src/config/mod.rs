@@ -13,7 +13,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use compile::{
-    compile_rule, is_identifier, AtomicOrdering, LockPolicy, Rule, RuleTest, StateKind, Strategy, DEFAULT_TEST_PATH,
+    compile_rule, is_identifier, AtomicOrdering, GoMutexType, LockPolicy, Rule, RuleTest, StateKind, Strategy,
+    DEFAULT_TEST_PATH,
 };
 
 /// The built-in rules: `(id, TOML text)`. The id is the file name without `.toml`.
@@ -25,6 +26,10 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
     (
         "rc-in-shared-double",
         include_str!("../../rules/rc-in-shared-double.toml"),
+    ),
+    (
+        "go-unsynchronized-mock",
+        include_str!("../../rules/go-unsynchronized-mock.toml"),
     ),
     (
         "refcell-in-shared-double",

@@ -15,6 +15,8 @@ pub struct RuleFile {
     pub description: String,
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// `"rust"` (the default) or `"go"`: the language of the files the rule checks.
+    pub language: Option<Spanned<String>>,
     pub structs: StructsSection,
     pub state: StateSection,
     pub fix: FixSection,
@@ -39,6 +41,10 @@ pub struct StructsSection {
     /// Match a struct whatever its name when it declares `unsafe impl Sync` over its state.
     #[serde(default)]
     pub any_name_with_unsafe_sync: bool,
+    /// Go only: globs over package names whose files are test code. When set, a Go rule looks at
+    /// `_test.go` files and at the files of these packages only.
+    #[serde(default)]
+    pub test_packages: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,6 +63,8 @@ pub struct FixSection {
     /// or `Relaxed`.
     pub ordering: Option<Spanned<String>>,
     pub lock: Option<Spanned<String>>,
+    /// Go only: the type of the mutex field that a fix adds, `sync.Mutex` or `sync.RWMutex`.
+    pub mutex_type: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

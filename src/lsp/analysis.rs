@@ -15,6 +15,7 @@ use super::follow::Follower;
 use crate::config::RuleSet;
 use crate::edit::{self, TextEdit};
 use crate::fix::{Applicability, Finding, ForeignDouble};
+use crate::language::Language;
 use crate::walk::Prefilter;
 use crate::workspace::Edition;
 use crate::{fix_source_with, plan_fixes, ExternalReview, FixPolicy, FixRequest, PlannedFixes, SourceError};
@@ -76,12 +77,22 @@ impl Analysis {
         };
 
         // A file without any trigger word cannot hold a finding; the command line skips it too.
-        if !checker.prefilter.is_candidate(body.as_bytes()) {
+        let language = Language::of_path(rule_path).unwrap_or(Language::Rust);
+        if !checker.prefilter.is_candidate(body.as_bytes(), language) {
             let mut analysis = Analysis::empty(rule_path);
             analysis.body_start = body_start;
             return Ok(analysis);
         }
         let mut planned = plan_fixes(rule_path, body, checker.rules, &request)?;
+        // A document with a syntax error is most often being typed. It keeps its last
+        // diagnostics, as before `plan_fixes` learnt to check files with syntax errors.
+        if let Some(first) = planned.syntax_errors.first() {
+            return Err(SourceError::Syntax {
+                line: first.line,
+                column: first.column,
+                message: first.message.clone(),
+            });
+        }
         // FIXME: the files that name a double are found on disk, and this analysis is made again
         // only when this document changes or a file is saved. An unsaved edit of another open
         // document that adds or breaks a use therefore shows here late.
@@ -105,7 +116,7 @@ impl Analysis {
         })
     }
 
-    /// The analysis of a document that is not checked, such as one that `exclude` matches.
+    /// Returns the analysis of a document that is not checked, such as one that `exclude` matches.
     pub fn empty(rule_path: &str) -> Analysis {
         Analysis {
             body_start: 0,
@@ -123,7 +134,7 @@ impl Analysis {
         &self.planned.findings
     }
 
-    /// The canonical path of the document's file, when it has one.
+    /// Returns the canonical path of the document's file, when it has one.
     pub fn origin(&self) -> Option<&Path> {
         self.origin.as_deref()
     }
@@ -139,7 +150,7 @@ impl Analysis {
         })
     }
 
-    /// The doubles whose fixes the fix-all action applies.
+    /// Returns the doubles whose fixes the fix-all action applies.
     pub fn fix_all_doubles(&self) -> Vec<ForeignDouble> {
         self.planned
             .applied
@@ -148,10 +159,25 @@ impl Analysis {
             .collect()
     }
 
-    /// The byte range of the struct name of the finding at `index`.
+    /// Returns the byte range of the struct name of the finding at `index`.
     pub fn name_range(&self, index: usize) -> (usize, usize) {
         let (start, end) = self.planned.findings[index].name_range;
         (start + self.body_start, end + self.body_start)
+    }
+
+    /// Returns the places that show finding `index`'s problem, as byte ranges of the document's
+    /// text with their messages.
+    pub fn related(&self, index: usize) -> Vec<((usize, usize), String)> {
+        self.planned.findings[index]
+            .related
+            .iter()
+            .map(|related| {
+                (
+                    (related.range.0 + self.body_start, related.range.1 + self.body_start),
+                    related.message.clone(),
+                )
+            })
+            .collect()
     }
 
     /// Returns the edits that apply every safe fix of the file, computed on first use.

@@ -81,6 +81,9 @@ fn actions(server: &mut Server, params: &CodeActionParams, analysis: &mut Analys
             let finding = &analysis.findings()[index];
             let Some(fix) = &finding.fix else { continue };
             let diagnostic = diagnostics::for_finding(finding, map.range(name_start, name_end));
+            let diagnostic = diagnostics::with_related(diagnostic, analysis.related(index), uri, |start, end| {
+                map.range(start, end)
+            });
             let touches_range = name_start <= requested.1 && requested.0 <= name_end;
             let in_context = params
                 .context
@@ -157,7 +160,7 @@ fn to_lsp_edits(map: &LineMap, edits: &[TextEdit]) -> Vec<lsp_types::TextEdit> {
         .collect()
 }
 
-/// The edits of another file that follow a fix, with positions in that file's text.
+/// Returns the edits of another file that follow a fix, with positions in that file's text.
 fn user_edits(user: UserFile, edits: &[TextEdit], server: &Server) -> Option<FileEdits> {
     let Some(uri) = user.uri() else {
         server.log(
@@ -178,7 +181,7 @@ fn user_edits(user: UserFile, edits: &[TextEdit], server: &Server) -> Option<Fil
     })
 }
 
-/// Whether an action of `kind` matches the `requested` kind. Code-action kinds are hierarchical,
+/// Returns whether an action of `kind` matches the `requested` kind. Code-action kinds are hierarchical,
 /// so a request for `quickfix` includes `quickfix.mockfix`.
 fn kind_matches(kind: &str, requested: &str) -> bool {
     kind == requested || kind.strip_prefix(requested).is_some_and(|rest| rest.starts_with('.'))

@@ -4,7 +4,7 @@
 //! fix needs review or why there is no fix. The code is the rule id, so that a reader can look
 //! the rule up and a code action can find the diagnostic it fixes.
 
-use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range};
+use lsp_types::{Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Uri};
 
 use crate::fix::{Applicability, Finding};
 
@@ -31,7 +31,31 @@ pub fn for_finding(finding: &Finding, range: Range) -> Diagnostic {
     }
 }
 
-/// Whether the client's `diagnostic` is the one published for a finding as `ours`. Clients send
+/// Adds the places that show the problem, such as the first borrow of a cell, as the
+/// diagnostic's related information; `range` maps a byte range of the document to LSP.
+pub fn with_related(
+    mut diagnostic: Diagnostic,
+    related: Vec<((usize, usize), String)>,
+    uri: &Uri,
+    range: impl Fn(usize, usize) -> Range,
+) -> Diagnostic {
+    let related: Vec<DiagnosticRelatedInformation> = related
+        .into_iter()
+        .map(|((start, end), message)| DiagnosticRelatedInformation {
+            location: Location {
+                uri: uri.clone(),
+                range: range(start, end),
+            },
+            message,
+        })
+        .collect();
+    if !related.is_empty() {
+        diagnostic.related_information = Some(related);
+    }
+    diagnostic
+}
+
+/// Returns whether the client's `diagnostic` is the one published for a finding as `ours`. Clients send
 /// back the diagnostics under the cursor with a code-action request.
 pub fn is_same(diagnostic: &Diagnostic, ours: &Diagnostic) -> bool {
     diagnostic.source == ours.source && diagnostic.code == ours.code && diagnostic.range == ours.range

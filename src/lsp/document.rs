@@ -42,14 +42,14 @@ impl Document {
         }
     }
 
-    /// Whether mockfix checks this document: Rust by its language id or its file extension.
-    /// Other documents, such as rule files, get no diagnostics and no code actions.
-    pub fn is_rust(&self) -> bool {
-        self.language_id == "rust"
+    /// Returns whether mockfix checks this document: Rust or Go, by its language id or its file
+    /// extension. Other documents, such as rule files, get no diagnostics and no code actions.
+    pub fn is_source(&self) -> bool {
+        matches!(self.language_id.as_str(), "rust" | "go")
             || self
                 .path
                 .as_ref()
-                .is_some_and(|path| path.extension().is_some_and(|ext| ext == "rs"))
+                .is_some_and(|path| path.extension().is_some_and(|ext| ext == "rs" || ext == "go"))
     }
 
     /// Applies the changes of one `didChange` notification and drops the cached analysis.
@@ -103,12 +103,12 @@ mod tests {
     }
 
     #[test]
-    fn is_rust_by_language_or_extension() {
+    fn is_source_by_language_or_extension() {
         let by_language = Document::new(String::new(), 1, "rust".to_string(), None);
         let by_extension = Document::new(String::new(), 1, String::new(), Some(PathBuf::from("/a/b.rs")));
         let toml = Document::new(String::new(), 1, "toml".to_string(), Some(PathBuf::from("/a/b.toml")));
-        assert!(by_language.is_rust());
-        assert!(by_extension.is_rust());
-        assert!(!toml.is_rust());
+        assert!(by_language.is_source());
+        assert!(by_extension.is_source());
+        assert!(!toml.is_source());
     }
 }

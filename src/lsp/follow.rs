@@ -23,6 +23,7 @@ use super::uri;
 use crate::config::RuleSet;
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
+use crate::language::Language;
 use crate::package::{contains_word, package_root, PackageFiles};
 use crate::run::display_path;
 use crate::workspace::{Edition, EditionLookup};
@@ -134,7 +135,8 @@ impl Follower<'_> {
     fn users(&mut self, origin: &Path, names: &[&str]) -> Vec<UserFile> {
         let package = package_root(origin);
         let mut users = Vec::new();
-        for (path, bytes) in self.packages.files(&package) {
+        let language = Language::of_path(origin).unwrap_or(Language::Rust);
+        for (path, bytes) in self.packages.files(&package, language) {
             if path == origin {
                 continue;
             }

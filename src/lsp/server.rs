@@ -261,12 +261,12 @@ impl Server<'_> {
     }
 
     /// Analyses the document at `uri` unless its analysis is current; `false` when it is not
-    /// open or not a Rust document.
+    /// open or not a Rust or Go document.
     pub fn refresh_analysis(&mut self, uri: &Uri) -> bool {
         let Some(document) = self.documents.get(uri) else {
             return false;
         };
-        if !document.is_rust() {
+        if !document.is_source() {
             return false;
         }
         if document
@@ -349,7 +349,10 @@ impl Server<'_> {
         let published: Vec<_> = (0..analysis.findings().len())
             .map(|index| {
                 let (start, end) = analysis.name_range(index);
-                diagnostics::for_finding(&analysis.findings()[index], map.range(start, end))
+                let diagnostic = diagnostics::for_finding(&analysis.findings()[index], map.range(start, end));
+                diagnostics::with_related(diagnostic, analysis.related(index), uri, |start, end| {
+                    map.range(start, end)
+                })
             })
             .collect();
         let params = PublishDiagnosticsParams {
@@ -385,7 +388,7 @@ impl Server<'_> {
         self.notify::<notification::PublishDiagnostics>(params);
     }
 
-    /// The parts of the session that following fixes into other files needs.
+    /// Returns the parts of the session that following fixes into other files needs.
     pub fn follower(&mut self) -> Follower<'_> {
         Follower {
             packages: &mut self.packages,

@@ -163,14 +163,14 @@ pub fn find_lock_hazard(
     None
 }
 
-/// The tokens whose start lies in `start..end`.
+/// Returns the tokens whose start lies in `start..end`.
 pub fn tokens_in(tokens: &[SyntaxToken], start: usize, end: usize) -> &[SyntaxToken] {
     let first = tokens.partition_point(|token| token_range(token).0 < start);
     let last = tokens.partition_point(|token| token_range(token).0 < end);
     &tokens[first..last]
 }
 
-/// The offset of a call argument that is `receiver` itself, or a reference to it: `f(self)`,
+/// Returns the offset of a call argument that is `receiver` itself, or a reference to it: `f(self)`,
 /// `callback(&*self)`, `g(x, &mock)`.
 pub fn passed_as_argument(tokens: &[SyntaxToken], receiver: &str) -> Option<usize> {
     for (i, token) in tokens.iter().enumerate() {
@@ -194,7 +194,7 @@ pub fn passed_as_argument(tokens: &[SyntaxToken], receiver: &str) -> Option<usiz
     None
 }
 
-/// Whether the `(` or `,` at `at` belongs to a tuple or a parenthesised expression rather than
+/// Returns whether the `(` or `,` at `at` belongs to a tuple or a parenthesised expression rather than
 /// to the arguments of a call: a call's `(` follows a name, `>` of a turbofish, or `)`.
 fn is_tuple_or_group(tokens: &[SyntaxToken], at: usize) -> bool {
     if tokens[at].kind() != T!['('] {
@@ -210,12 +210,28 @@ pub fn line_of(source: &str, offset: usize) -> usize {
     source[..offset].matches('\n').count() + 1
 }
 
-/// The byte range during which a lock taken at `token` is held.
+/// Returns the byte range during which a lock taken at `token` is held.
 ///
 /// A lock taken in an expression is a temporary: it lives until the end of the enclosing
 /// statement, or of a shorter temporary scope such as an `if` condition, a match arm or a closure
 /// body. A lock bound with `let` lives until the end of the block.
 fn lock_span(token: &SyntaxToken) -> (usize, usize) {
+    let (start, end) = temporary_scope(token);
+    // The statements of a block before the one that takes the lock have run already, so the span
+    // starts at that statement, or at the block's tail expression, even when the temporary lives
+    // to the end of the block.
+    let statement_start = token
+        .parent_ancestors()
+        .find(|node| {
+            node.parent()
+                .is_some_and(|parent| parent.kind() == SyntaxKind::STMT_LIST)
+        })
+        .map_or(start, |statement| node_range(&statement).0);
+    (start.max(statement_start.min(end)), end)
+}
+
+/// The byte range of the scope whose end drops a temporary lock taken at `token`.
+fn temporary_scope(token: &SyntaxToken) -> (usize, usize) {
     let mut previous: Option<SyntaxNode> = None;
     for node in token.parent_ancestors() {
         match node.kind() {
@@ -268,7 +284,7 @@ fn let_scope(token: &SyntaxToken) -> (usize, usize) {
     (start, block_end)
 }
 
-/// Whether `child` is the condition of an `if` or `while` without `let`, which drops its
+/// Returns whether `child` is the condition of an `if` or `while` without `let`, which drops its
 /// temporaries before the body runs.
 fn is_plain_condition(node: &SyntaxNode, child: &SyntaxNode) -> bool {
     let condition = if let Some(if_expr) = ast::IfExpr::cast(node.clone()) {
@@ -286,7 +302,7 @@ fn is_plain_condition(node: &SyntaxNode, child: &SyntaxNode) -> bool {
     })
 }
 
-/// Whether the `let` keeps the guard of the lock at `token` alive: `let g = self.x.lock()`, or a
+/// Returns whether the `let` keeps the guard of the lock at `token` alive: `let g = self.x.lock()`, or a
 /// reference into it such as `let first = &self.x.lock()[0]`, whose temporary is extended.
 /// `let n = *self.x.lock();` copies the value and drops the guard at the end of the statement.
 fn binds_lock_guard(let_stmt: &SyntaxNode, token: &SyntaxToken) -> bool {

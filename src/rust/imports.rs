@@ -26,7 +26,7 @@ pub struct UseLeaf {
 }
 
 impl UseLeaf {
-    /// Whether the leaf puts `name` in scope.
+    /// Returns whether the leaf puts `name` in scope.
     pub fn binds(&self, name: &str) -> bool {
         !self.is_glob && self.alias.as_deref().or(self.path.last().map(String::as_str)) == Some(name)
     }
@@ -91,7 +91,7 @@ fn trees_of(module: &SyntaxNode) -> (Vec<UseLeaf>, Vec<UseList>) {
     (leaves, lists)
 }
 
-/// The leaves of every `use` item directly in `module`.
+/// Returns the leaves of every `use` item directly in `module`.
 pub fn use_leaves(module: &SyntaxNode) -> Vec<UseLeaf> {
     trees_of(module).0
 }
@@ -128,6 +128,41 @@ fn tokens_spelling(source: &str, root: &SyntaxNode, name: &str) -> Vec<SyntaxTok
         };
         if usize::from(token.text_range().start()) == offset && token.text() == name {
             tokens.push(token);
+        }
+    }
+    tokens
+}
+
+/// The tokens of `root` whose text is `name` and that start inside one of `ranges`, byte ranges
+/// of `source` sorted by start, in order. `source` is the text of `root`, a whole file.
+pub fn tokens_starting_within(
+    source: &str,
+    root: &SyntaxNode,
+    name: &str,
+    ranges: &[(usize, usize)],
+) -> Vec<SyntaxToken> {
+    let finder = memchr::memmem::Finder::new(name);
+    let mut tokens = Vec::new();
+    for &(start, end) in ranges {
+        // A token that starts inside the range may end after it.
+        let window_end = (end + name.len()).min(source.len());
+        let Some(window) = source.as_bytes().get(start..window_end) else {
+            continue;
+        };
+        let mut from = 0;
+        while let Some(found) = finder.find(&window[from..]) {
+            let offset = start + from + found;
+            from += found + 1;
+            if offset >= end {
+                break;
+            }
+            let Ok(at) = u32::try_from(offset) else { break };
+            let Some(token) = root.token_at_offset(TextSize::from(at)).right_biased() else {
+                continue;
+            };
+            if usize::from(token.text_range().start()) == offset && token.text() == name {
+                tokens.push(token);
+            }
         }
     }
     tokens
@@ -240,7 +275,7 @@ pub fn plan_additions(source: &str, root: &SyntaxNode, path: &[&str], named_befo
     edits
 }
 
-/// The names of the inline `mod` items around `module`, outermost first; empty for the file.
+/// Returns the names of the inline `mod` items around `module`, outermost first; empty for the file.
 pub fn module_path(module: &SyntaxNode) -> Vec<String> {
     let mut names: Vec<String> = module
         .ancestors()
@@ -257,7 +292,7 @@ fn has_super_glob(module: &SyntaxNode) -> bool {
         .any(|leaf| leaf.is_glob && leaf.path == ["super"])
 }
 
-/// Whether `parent` is the module that directly contains `child`.
+/// Returns whether `parent` is the module that directly contains `child`.
 fn is_parent(parent: &SyntaxNode, child: &SyntaxNode) -> bool {
     child
         .parent()

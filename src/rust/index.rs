@@ -2,6 +2,7 @@
 //! to each, found once and shared by every rule.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use ra_ap_syntax::ast::{self, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
@@ -96,25 +97,41 @@ pub struct FileIndex {
     /// Every token of the file that is not whitespace or a comment, in order, collected on first
     /// use: most files have no double, and no strategy looks at their tokens.
     tokens: OnceCell<Vec<SyntaxToken>>,
+    /// Every struct literal of the file, such as `MockMailer { .. }` or `Self { .. }`.
+    pub record_exprs: Vec<ast::RecordExpr>,
 }
 
 impl FileIndex {
     pub fn build(file: &ast::SourceFile) -> FileIndex {
         let root = file.syntax();
-        let mut structs: Vec<StructInfo> = root
-            .descendants()
-            .filter_map(ast::Struct::cast)
-            .filter_map(struct_info)
-            .collect();
+        let mut structs: Vec<StructInfo> = Vec::new();
+        let mut impls: Vec<ast::Impl> = Vec::new();
+        let mut record_exprs = Vec::new();
+        for node in root.descendants() {
+            if let Some(item) = ast::Struct::cast(node.clone()) {
+                structs.extend(struct_info(item));
+            } else if let Some(item) = ast::Impl::cast(node.clone()) {
+                impls.push(item);
+            } else if let Some(literal) = ast::RecordExpr::cast(node) {
+                record_exprs.push(literal);
+            }
+        }
 
-        let impls: Vec<ast::Impl> = root.descendants().filter_map(ast::Impl::cast).collect();
-        let names: Vec<String> = structs.iter().map(|info| info.name.clone()).collect();
+        // Group impls and structs by name once: comparing every struct with every impl is
+        // quadratic and takes minutes on generated files with thousands of items.
+        let mut impls_by_name: HashMap<String, Vec<&ast::Impl>> = HashMap::new();
+        for item in &impls {
+            if let Some(name) = impl_self_name(item) {
+                impls_by_name.entry(name).or_default().push(item);
+            }
+        }
+        let mut struct_counts: HashMap<String, usize> = HashMap::new();
+        for info in &structs {
+            *struct_counts.entry(info.name.clone()).or_default() += 1;
+        }
         for info in &mut structs {
-            info.name_is_ambiguous = names.iter().filter(|name| **name == info.name).count() > 1;
-            for item in impls
-                .iter()
-                .filter(|item| impl_self_name(item).as_deref() == Some(info.name.as_str()))
-            {
+            info.name_is_ambiguous = struct_counts[&info.name] > 1;
+            for item in impls_by_name.get(&info.name).into_iter().flatten().copied() {
                 if item.unsafe_token().is_some()
                     && item
                         .assoc_item_list()
@@ -131,6 +148,7 @@ impl FileIndex {
         FileIndex {
             structs,
             impls,
+            record_exprs,
             root: root.clone(),
             tokens: OnceCell::new(),
         }

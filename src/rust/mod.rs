@@ -16,13 +16,15 @@ pub mod unsafe_blocks;
 pub mod uses;
 
 use ra_ap_syntax::ast::HasAttrs;
-use ra_ap_syntax::{AstNode, Parse, SourceFile, SyntaxNode};
+use ra_ap_syntax::ast::HasName;
+use ra_ap_syntax::{ast, AstNode, NodeOrToken, Parse, SourceFile, SyntaxNode, TextRange, TextSize};
 
 use crate::config::{RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
+use crate::language::{Analysis, Language};
 use crate::workspace::Edition;
-use crate::SourceError;
+use crate::{SourceError, SyntaxError};
 use index::FileIndex;
 use strategies::static_mut::{is_test_path, test_code_ranges, within};
 use strategies::PlanContext;
@@ -30,29 +32,42 @@ use text::node_range;
 
 /// Parses `source` as Rust of `edition` and reports the first syntax error, if any.
 pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, SourceError> {
-    let parse = SourceFile::parse(source, edition.syntax_edition());
-    match first_syntax_error(source, &parse) {
-        Some(error) => Err(error),
+    let (parse, errors) = parse_with_errors(source, edition);
+    match errors.into_iter().next() {
         None => Ok(parse),
+        Some(first) => Err(SourceError::Syntax {
+            line: first.line,
+            column: first.column,
+            message: first.message,
+        }),
     }
 }
 
-/// The first syntax error of `parse`, the tree of `source`.
-fn first_syntax_error(source: &str, parse: &Parse<SourceFile>) -> Option<SourceError> {
-    let errors = parse.errors();
-    let first = errors.first()?;
-    let offset = u32::from(first.range().start()) as usize;
-    let line = source[..offset].matches('\n').count() + 1;
-    let column = source[..offset]
-        .rsplit('\n')
-        .next()
-        .map_or(0, |text| text.chars().count())
-        + 1;
-    Some(SourceError::Syntax {
-        line,
-        column,
-        message: first.to_string(),
-    })
+/// Parses `source` as Rust of `edition`, and returns the tree that the parser recovered together
+/// with the syntax errors.
+pub fn parse_with_errors(source: &str, edition: Edition) -> (Parse<SourceFile>, Vec<SyntaxError>) {
+    let parse = SourceFile::parse(source, edition.syntax_edition());
+    let errors = syntax_errors_of(source, &parse);
+    (parse, errors)
+}
+
+/// Returns the syntax errors of `parse`, the tree of `source`, with their places.
+fn syntax_errors_of(source: &str, parse: &Parse<SourceFile>) -> Vec<SyntaxError> {
+    parse
+        .errors()
+        .iter()
+        .map(|error| {
+            let start = text::offset(error.range().start());
+            let end = text::offset(error.range().end());
+            let before = &source[..start];
+            SyntaxError {
+                range: (start, end),
+                line: before.matches('\n').count() + 1,
+                column: before.rsplit('\n').next().map_or(0, |line| line.chars().count()) + 1,
+                message: error.to_string(),
+            }
+        })
+        .collect()
 }
 
 /// Finds the doubles in `source` that the enabled rules match, each with its planned fix.
@@ -60,14 +75,7 @@ pub fn analyze(path: &str, source: &str, rules: &RuleSet, edition: Edition) -> R
     analyze_with_foreign(path, source, rules, &[], edition).map(|(findings, _)| findings)
 }
 
-/// The edits at one file's uses of a double declared in another file.
-#[derive(Debug, Clone)]
-pub struct ForeignUses {
-    pub struct_name: String,
-    pub edits: Vec<TextEdit>,
-    /// Why the uses cannot follow the double's fix; the fix must not be applied when not empty.
-    pub problems: Vec<String>,
-}
+pub use crate::language::ForeignUses;
 
 /// Like `analyze`, and plans this file's uses of the `foreign` doubles that other files fix.
 pub fn analyze_with_foreign(
@@ -77,27 +85,23 @@ pub fn analyze_with_foreign(
     foreign: &[ForeignDouble],
     edition: Edition,
 ) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
-    analyze_keeping_tree(path, source, rules, foreign, edition)
-        .map(|analyzed| (analyzed.findings, analyzed.foreign_uses))
+    analyze_file(path, source, rules, foreign, edition).map(|analysis| (analysis.findings, analysis.foreign_uses))
 }
 
-/// What `analyze_keeping_tree` found, with the syntax tree of the source.
-pub struct Analyzed {
-    pub findings: Vec<Finding>,
-    pub foreign_uses: Vec<ForeignUses>,
-    /// The parse of the source, which `finish_parsed` takes so as not to parse it again.
-    pub tree: Parse<SourceFile>,
-}
-
-/// Like `analyze_with_foreign`, and also returns the syntax tree of `source`.
-pub fn analyze_keeping_tree(
+/// Like `analyze_with_foreign`, and also returns the file's syntax errors.
+///
+/// The parser recovers from syntax errors, so a file with some is still analyzed. A fix is
+/// dropped, with the error as its reason, when an error lies in the double's struct, in one of
+/// its impls or in an item that the fix edits. Uses of a foreign double that would edit such an
+/// item hold that double's fix back.
+pub fn analyze_file(
     path: &str,
     source: &str,
     rules: &RuleSet,
     foreign: &[ForeignDouble],
     edition: Edition,
-) -> Result<Analyzed, SourceError> {
-    let parse = parse(source, edition)?;
+) -> Result<Analysis, SourceError> {
+    let (parse, syntax_errors) = parse_with_errors(source, edition);
     let file = parse.tree();
     let index = FileIndex::build(&file);
     let ctx = PlanContext {
@@ -105,12 +109,85 @@ pub fn analyze_keeping_tree(
         root: file.syntax(),
         index: &index,
     };
-    let foreign_uses = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
-    let findings = find_doubles(path, &file, &ctx, rules);
-    Ok(Analyzed {
+    let mut foreign_uses: Vec<ForeignUses> = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
+    let mut findings = find_doubles(path, &file, &ctx, rules);
+    if syntax_errors.is_empty() {
+        return Ok(Analysis {
+            findings,
+            foreign_uses,
+            syntax_errors,
+            rust_tree: Some(parse),
+        });
+    }
+
+    for finding in &mut findings {
+        let info = index.structs.iter().find(|info| {
+            info.node
+                .name()
+                .is_some_and(|name| node_range(name.syntax()) == finding.name_range)
+        });
+        let mut ranges: Vec<(usize, usize)> = info
+            .into_iter()
+            .flat_map(|info| {
+                std::iter::once(&info.node)
+                    .map(|node| node_range(node.syntax()))
+                    .chain(info.impls.iter().map(|item| node_range(item.syntax())))
+            })
+            .collect();
+        let edits = finding.fix.iter().flat_map(|fix| &fix.edits);
+        ranges.extend(edits.map(|edit| edited_item_range(file.syntax(), edit)));
+        if let Some(error) = first_error_within(&syntax_errors, &ranges) {
+            log::debug!(
+                "{path}: fix for `{}` dropped: syntax error at line {}",
+                finding.struct_name,
+                error.line
+            );
+            finding.fix = None;
+            finding.unfixable_reason = Some(format!(
+                "the syntax error at line {}, column {} ({}) is in code that the fix would change",
+                error.line, error.column, error.message
+            ));
+        }
+    }
+    for uses in &mut foreign_uses {
+        let ranges: Vec<(usize, usize)> = uses
+            .edits
+            .iter()
+            .map(|edit| edited_item_range(file.syntax(), edit))
+            .collect();
+        if let Some(error) = first_error_within(&syntax_errors, &ranges) {
+            uses.problems.push(format!(
+                "the syntax error at line {}, column {} ({}) is in code that its uses there would change",
+                error.line, error.column, error.message
+            ));
+        }
+    }
+    Ok(Analysis {
         findings,
         foreign_uses,
-        tree: parse,
+        syntax_errors,
+        rust_tree: Some(parse),
+    })
+}
+
+/// Returns the byte range of the innermost item, such as a function, struct or `use`, that
+/// contains `edit`. Code around a syntax error may have been parsed as something it is not, so
+/// mockfix edits no item that contains one.
+fn edited_item_range(root: &SyntaxNode, edit: &TextEdit) -> (usize, usize) {
+    let range = TextRange::new(TextSize::from(edit.start as u32), TextSize::from(edit.end as u32));
+    let covering = match root.covering_element(range) {
+        NodeOrToken::Node(node) => Some(node),
+        NodeOrToken::Token(token) => token.parent(),
+    };
+    let item = covering.and_then(|node| node.ancestors().find(|node| ast::Item::can_cast(node.kind())));
+    node_range(item.as_ref().unwrap_or(root))
+}
+
+fn first_error_within<'a>(errors: &'a [SyntaxError], ranges: &[(usize, usize)]) -> Option<&'a SyntaxError> {
+    errors.iter().find(|error| {
+        ranges
+            .iter()
+            .any(|(start, end)| error.range.0 <= *end && error.range.1 >= *start)
     })
 }
 
@@ -134,6 +211,8 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
             (plan.edits, plan.problems)
         }
         Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+        // A Go double is never used from Rust.
+        Conversion::GoGuard { .. } => (Vec::new(), Vec::new()),
         Conversion::Rc {
             fields,
             functions,
@@ -199,7 +278,7 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
             .get_or_init(|| test_code_ranges(file.syntax()))
             .as_slice()
     };
-    for rule in rules.enabled() {
+    for rule in rules.enabled().filter(|rule| rule.language == Language::Rust) {
         if !rule.matches_path(path) {
             log::debug!("{path}: rule `{}` does not apply to this path", rule.id);
             continue;
@@ -250,7 +329,8 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                     StateKind::Rc => strategies::rc::plan(ctx, rule, info),
                     StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
                     StateKind::UnsafeSyncCell => strategies::unsafe_sync::plan(ctx, rule, info),
-                    StateKind::StaticMut => None,
+                    // Statics are planned per file, and Go state is never in a Rust rule.
+                    StateKind::StaticMut | StateKind::MutableFields => None,
                 })
                 .collect();
             for finding in planned {
@@ -339,6 +419,8 @@ pub fn finish_parsed(
     let replaced: Vec<&str> = REPLACEABLE.iter().map(|(name, _)| *name).collect();
     let names_before = imports::NamesInFile::find(source, original.tree().syntax(), &imported, &replaced);
     let mut fixed = ParsedText::new(edit::apply(source, &edits), edition);
+    let mut qualifications = qualify_clashing_names(&edits, &fixed, &names_before);
+    fixed.apply_pass(&mut qualifications)?;
 
     // Each name gets its own pass over freshly parsed text, so that two names merged into one
     // `use` list see each other.
@@ -360,7 +442,7 @@ pub fn finish_parsed(
         fixed.apply_pass(&mut removals)?;
     }
 
-    check_syntax(original, &fixed)?;
+    check_fixed_syntax(source, original, &fixed)?;
     Ok(fixed.text)
 }
 
@@ -394,6 +476,71 @@ impl ParsedText {
     }
 }
 
+/// Plans to spell out in full each name that the fix wrote where the module already means
+/// something else by it, such as `Mutex` next to `use parking_lot::Mutex;`: `std::sync::Mutex`.
+/// An import would clash with the module's own, or, for a name that a glob brings and the module
+/// uses, change what the module's code means. `edits` are the fix's normalized edits, which made
+/// `fixed` from the original text.
+fn qualify_clashing_names(
+    edits: &[TextEdit],
+    fixed: &ParsedText,
+    names_before: &imports::NamesInFile,
+) -> Vec<TextEdit> {
+    // The byte ranges of text the edits wrote, in the fixed text.
+    let mut written = Vec::new();
+    let mut delta: isize = 0;
+    for edit in edits {
+        let start = (edit.start as isize + delta) as usize;
+        written.push((start, start + edit.replacement.len()));
+        delta += edit.replacement.len() as isize - (edit.end - edit.start) as isize;
+    }
+    let mut qualifications = Vec::new();
+    for path in IMPORTABLE {
+        let (name, module_path) = path.split_last().expect("paths have a name");
+        if !fixed.text.contains(name) {
+            continue;
+        }
+        let named_before = names_before.modules_naming(name);
+        for token in imports::tokens_starting_within(&fixed.text, &fixed.root, name, &written) {
+            let offset = text::token_range(&token).0;
+            let before = previous_significant(&token);
+            let before_that = before.as_ref().and_then(previous_significant);
+            let after_separator = before.as_ref().map(|token| token.kind()) == Some(ra_ap_syntax::T![::])
+                || (before.as_ref().map(|token| token.kind()) == Some(ra_ap_syntax::T![:])
+                    && before_that.map(|token| token.kind()) == Some(ra_ap_syntax::T![:]));
+            if after_separator {
+                continue;
+            }
+            if token.parent_ancestors().any(|node| ast::Use::can_cast(node.kind())) {
+                continue;
+            }
+            let module = index::enclosing_item_list(&token.parent().expect("tokens have a parent"));
+            let used_before = named_before.contains(&imports::module_path(&module));
+            let clash = match imports::binding_of(&module, name, module_path) {
+                imports::Binding::Explicit(found) => !found.iter().map(String::as_str).eq(path.iter().copied()),
+                imports::Binding::Glob(found) => {
+                    used_before && !found.iter().map(String::as_str).eq(path.iter().copied())
+                }
+                imports::Binding::Unknown => used_before,
+                imports::Binding::Unbound => false,
+            };
+            if clash {
+                qualifications.push(TextEdit::insert(offset, format!("{}::", module_path.join("::"))));
+            }
+        }
+    }
+    qualifications
+}
+
+/// The token before `token` that is not whitespace or a comment.
+fn previous_significant(token: &ra_ap_syntax::SyntaxToken) -> Option<ra_ap_syntax::SyntaxToken> {
+    let mut previous = token.prev_token();
+    while let Some(candidate) = previous.as_ref().filter(|candidate| candidate.kind().is_trivia()) {
+        previous = candidate.prev_token();
+    }
+    previous
+}
+
 /// Names that fixes write unqualified, with the path they are imported from.
 const IMPORTABLE: &[&[&str]] = &[
     &["std", "sync", "Arc"],
@@ -425,15 +572,34 @@ const REPLACEABLE: &[(&str, &[&[&str]])] = &[
     ),
 ];
 
-/// Rejects output that has a syntax error the input did not have. The errors of `original`, the
-/// input's tree, are looked up only when the output has one.
-fn check_syntax(original: &Parse<SourceFile>, fixed: &ParsedText) -> Result<(), SourceError> {
-    match first_syntax_error(&fixed.text, &fixed.parse) {
-        Some(SourceError::Syntax { line, column, message }) if original.errors().is_empty() => {
-            Err(SourceError::Internal(format!(
-                "the fix would introduce a syntax error at line {line}, column {column} ({message})"
-            )))
-        }
-        _ => Ok(()),
+/// Rejects output that has a syntax error the input did not have. Errors are compared by message,
+/// since the edits move them, and each message must not occur more often than in the input.
+pub fn check_syntax(source: &str, fixed: &str, edition: Edition) -> Result<(), SourceError> {
+    let original = SourceFile::parse(source, edition.syntax_edition());
+    check_fixed_syntax(source, &original, &ParsedText::new(fixed.to_string(), edition))
+}
+
+/// Like `check_syntax`, with the trees of both texts. The errors of `original`, the tree of
+/// `source`, are looked up only when the fixed text has some.
+fn check_fixed_syntax(source: &str, original: &Parse<SourceFile>, fixed: &ParsedText) -> Result<(), SourceError> {
+    let after = syntax_errors_of(&fixed.text, &fixed.parse);
+    if after.is_empty() {
+        return Ok(());
     }
+    let before = syntax_errors_of(source, original);
+    let mut known: Vec<&str> = before.iter().map(|error| error.message.as_str()).collect();
+    for error in &after {
+        match known.iter().position(|message| *message == error.message) {
+            Some(found) => {
+                known.swap_remove(found);
+            }
+            None => {
+                return Err(SourceError::Internal(format!(
+                    "the fix would introduce a syntax error at line {}, column {} ({})",
+                    error.line, error.column, error.message
+                )))
+            }
+        }
+    }
+    Ok(())
 }

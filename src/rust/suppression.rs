@@ -27,7 +27,8 @@ fn is_comment_or_attribute(line: &str) -> bool {
     line.starts_with("//") || line.starts_with("#[")
 }
 
-fn suppresses(line: &str, rule_id: &str) -> bool {
+/// Whether one comment line is a `mockfix: ignore` marker that names `rule_id` or no rule.
+pub fn suppresses(line: &str, rule_id: &str) -> bool {
     let Some(comment) = line.trim_start().strip_prefix("//") else {
         return false;
     };

@@ -33,7 +33,7 @@ async function startServer(): Promise<void> {
     debug: { command, args: ["lsp"] },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: "rust" }],
+    documentSelector: [{ language: "rust" }, { language: "go" }],
     initializationOptions: {
       rules: settings.get<string[]>("rules", []),
       noDefaultRules: settings.get<boolean>("noDefaultRules", false),

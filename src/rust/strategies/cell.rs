@@ -20,7 +20,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken};
 
 use super::wrap::ForeignPlan;
-use super::{derive_blocker, mutex_name_conflict, struct_literals, target_accesses, PlanContext, Target};
+use super::{derive_blocker, first_use, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
@@ -44,7 +44,7 @@ const CELL_METHODS: &[&str] = &[
     "from_mut",
 ];
 
-/// The atomic type for a `Cell`'s value type, when there is one.
+/// Returns the atomic type for a `Cell`'s value type, when there is one.
 pub(super) fn atomic_for(value_type: &str) -> Option<&'static str> {
     let atomic = match value_type.trim() {
         "bool" => "AtomicBool",
@@ -96,6 +96,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             if fields.len() == 1 { "" } else { "s" },
         ),
         changed_fields: fields.iter().map(|field| field.name.clone()).collect(),
+        related: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
@@ -108,13 +109,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     let blocker =
         derive_blocker(info, handled).filter(|_| uses_mutex || info.derives.iter().any(|name| name == "Copy"));
     let blocker = blocker.or_else(|| atomic_derive_blocker(info, uses_mutex));
-    if let Some(reason) = blocker.or_else(|| {
-        if uses_mutex {
-            mutex_name_conflict(ctx, info)
-        } else {
-            None
-        }
-    }) {
+    if let Some(reason) = blocker {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -126,6 +121,8 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     planner.rewrite_field_types();
     planner.rewrite_constructors();
     planner.rewrite_accesses();
+    let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
+    finding.related = first_use(ctx, &planner.target, &names, "used");
     let locks = match planner.check_locks(&BTreeMap::new()) {
         Ok(locks) => locks,
         Err(reason) => {
@@ -442,7 +439,7 @@ impl<'a> CellPlanner<'a> {
         }
     }
 
-    /// Whether the `.get()` at `name_token` is an argument of `.set(..)` on the same receiver.
+    /// Returns whether the `.get()` at `name_token` is an argument of `.set(..)` on the same receiver.
     fn inside_own_set(&self, name_token: &SyntaxToken, receiver: Option<&str>) -> bool {
         let Some(receiver) = receiver else { return false };
         name_token
@@ -667,7 +664,7 @@ fn own_gets(value: &ast::Expr, receiver: &str) -> Vec<ast::MethodCallExpr> {
         .collect()
 }
 
-/// The atomic read-modify-write that `value` describes, with its operand: `x.get() + n` is
+/// Returns the atomic read-modify-write that `value` describes, with its operand: `x.get() + n` is
 /// `fetch_add(n)`, `x.get().max(n)` is `fetch_max(n)`, `!x.get()` is `fetch_xor(true)`.
 fn simple_update(value: &ast::Expr, receiver: &str) -> Option<(&'static str, Operand)> {
     let is_own_get = |expr: &ast::Expr| {
@@ -723,7 +720,7 @@ fn simple_update(value: &ast::Expr, receiver: &str) -> Option<(&'static str, Ope
     }
 }
 
-/// The receiver of the field access at `name_token`, without whitespace: `self.calls` for
+/// Returns the receiver of the field access at `name_token`, without whitespace: `self.calls` for
 /// `self.calls.get()`.
 fn receiver_text(name_token: &SyntaxToken) -> Option<String> {
     let field = name_token.parent_ancestors().find_map(ast::FieldExpr::cast)?;
@@ -745,7 +742,7 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The byte range of `Cell` in `Cell::new(x)`, `Cell::default()` or `std::cell::Cell::from(x)`.
+/// Returns the byte range of `Cell` in `Cell::new(x)`, `Cell::default()` or `std::cell::Cell::from(x)`.
 fn cell_constructor_qualifier(value: &ast::Expr) -> Option<(usize, usize)> {
     let ast::Expr::CallExpr(call) = value else { return None };
     let ast::Expr::PathExpr(callee) = call.expr()? else {

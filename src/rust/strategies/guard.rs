@@ -19,10 +19,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use ra_ap_syntax::ast::{self, AstNode, HasName, HasVisibility};
 use ra_ap_syntax::SyntaxNode;
 
-use super::{derive_blocker, mutex_name_conflict, struct_literals, PlanContext, Target};
+use super::{derive_blocker, struct_literals, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
-use crate::fix::{Applicability, Conversion, Finding, Fix};
+use crate::fix::{Applicability, Conversion, Finding, Fix, Related};
 use crate::rust::discipline::{line_of, passed_as_argument, tokens_in};
 use crate::rust::index::{FieldKind, MethodInfo, SelfKind, StructInfo};
 use crate::rust::text::{
@@ -113,9 +113,25 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             updates.join(", ")
         ),
         changed_fields: Vec::new(),
+        related: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
+
+    finding.related = accesses
+        .iter()
+        .filter(|access| {
+            access.kind == AccessKind::Load && split_updates.iter().any(|(_, field)| *field == access.field)
+        })
+        .take(1)
+        .map(|access| Related {
+            range: (access.offset, access.offset + access.field.len()),
+            message: format!(
+                "`{}` is loaded here and stored back later, so an update in between is lost",
+                access.field
+            ),
+        })
+        .collect();
 
     let pending: Vec<&MethodInfo> = info
         .methods
@@ -133,7 +149,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             return Some(finding);
         }
     };
-    if let Some(reason) = derive_blocker(info, &[]).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &[]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -254,7 +270,7 @@ fn shared_visibility(info: &StructInfo) -> String {
     }
 }
 
-/// The rule's field name, or a variant of it when the struct already has a field so named.
+/// Returns the rule's field name, or a variant of it when the struct already has a field so named.
 fn free_field_name(info: &StructInfo, preferred: &str) -> String {
     let candidates = [
         preferred.to_string(),
@@ -268,7 +284,7 @@ fn free_field_name(info: &StructInfo, preferred: &str) -> String {
         .expect("an unbounded list of names contains a free one")
 }
 
-/// The methods that get a guard: those that touch the state, minus private helpers that are only
+/// Returns the methods that get a guard: those that touch the state, minus private helpers that are only
 /// ever called, on `self`, from methods that hold the guard already.
 fn choose_guarded_methods(info: &StructInfo, touching: &BTreeSet<String>, calls: &[MethodCall]) -> BTreeSet<String> {
     let caller_of = |offset: usize| {
@@ -465,7 +481,7 @@ fn hazards_in(
     hazards
 }
 
-/// The first and last statements of `body` that touch the state, when a block around them would
+/// Returns the first and last statements of `body` that touch the state, when a block around them would
 /// hold none of the `hazards`, keep every binding that later statements use, and can be indented
 /// without changing a string literal.
 fn narrow(

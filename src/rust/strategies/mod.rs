@@ -17,8 +17,7 @@ use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::SyntaxNode;
 
 use super::discipline::line_of;
-use super::imports::{self, Binding};
-use super::index::{enclosing_item_list, methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
+use super::index::{methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
 use super::text::node_range;
 use super::uses::{field_accesses, FieldAccess};
 
@@ -53,12 +52,12 @@ pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
     ))
 }
 
-/// The struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`
+/// Returns the struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`
 /// inside its impls.
 pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExpr> {
-    ctx.root
-        .descendants()
-        .filter_map(ast::RecordExpr::cast)
+    ctx.index
+        .record_exprs
+        .iter()
         .filter(|literal| {
             let Some(segment) = literal.path().and_then(|path| path.segment()) else {
                 return false;
@@ -68,52 +67,8 @@ pub fn struct_literals(ctx: &PlanContext, target: &Target) -> Vec<ast::RecordExp
             }
             segment.name_ref().is_some_and(|name| name.text() == target.name)
         })
+        .cloned()
         .collect()
-}
-
-/// Returns why `Mutex` cannot be written unqualified where the fix writes it: in the struct's
-/// module or the module of one of its literals, `Mutex` already means another item, such as
-/// `parking_lot::Mutex`, through an import of the module or a `use super::*`.
-pub fn mutex_name_conflict(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
-    let mut places = vec![info.node.syntax().clone()];
-    places.extend(
-        struct_literals(ctx, &Target::defined(info))
-            .iter()
-            .map(|literal| literal.syntax().clone()),
-    );
-    for place in places {
-        let module = enclosing_item_list(&place);
-        let other = match imports::binding_of(&module, "Mutex", &["std", "sync"]) {
-            Binding::Explicit(path) if path != ["std", "sync", "Mutex"] => Some(path.join("::")),
-            // A glob's `Mutex` is shadowed by the import the fix adds, which is only safe when the
-            // module's own code does not use the glob's `Mutex`.
-            Binding::Glob(path) if path != ["std", "sync", "Mutex"] && names_in_module(&module, "Mutex") => {
-                Some(path.join("::"))
-            }
-            Binding::Unknown if names_in_module(&module, "Mutex") => Some("a glob import".to_string()),
-            _ => None,
-        };
-        if let Some(other) = other {
-            return Some(format!(
-                "`Mutex` already means `{other}` in the module at line {}, and the fix needs `std::sync::Mutex`",
-                line_of(ctx.source, node_range(&place).0)
-            ));
-        }
-    }
-    None
-}
-
-/// Whether code in `module` itself, outside `use` items, names `name`.
-fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
-    module
-        .descendants_with_tokens()
-        .filter_map(|element| element.into_token())
-        .filter(|token| token.text() == name)
-        .any(|token| {
-            !token
-                .parent_ancestors()
-                .any(|node| node.kind() == ra_ap_syntax::SyntaxKind::USE)
-        })
 }
 
 /// A double as one file sees it: its definition when the file declares it, and the impls and
@@ -136,7 +91,7 @@ impl<'a> Target<'a> {
         }
     }
 
-    /// The double `name`, declared in another file.
+    /// Builds the view of the double `name`, which another file declares.
     pub fn foreign(index: &FileIndex, name: &'a str) -> Target<'a> {
         let impls = index.impls_of(name);
         let methods = impls.iter().flat_map(methods_of).collect();
@@ -148,7 +103,7 @@ impl<'a> Target<'a> {
         }
     }
 
-    /// Whether `offset` lies inside one of the double's impls in this file.
+    /// Returns whether `offset` lies inside one of the double's impls in this file.
     pub fn impl_contains(&self, offset: usize) -> bool {
         self.impls.iter().any(|item| {
             let (start, end) = node_range(item.syntax());
@@ -210,4 +165,31 @@ pub fn target_accesses(
         selected.push(access);
     }
     selected
+}
+
+/// Returns whether code in `module` itself, outside `use` items, names `name`.
+pub fn names_in_module(module: &SyntaxNode, name: &str) -> bool {
+    module
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| token.text() == name)
+        .any(|token| {
+            !token
+                .parent_ancestors()
+                .any(|node| node.kind() == ra_ap_syntax::SyntaxKind::USE)
+        })
+}
+
+/// Points at the first use of one of `fields` in the double's impls, for editors to show next to
+/// the finding: "`calls` is borrowed here".
+pub fn first_use(ctx: &PlanContext, target: &Target, fields: &[&str], what: &str) -> Vec<crate::fix::Related> {
+    field_accesses(ctx.index, fields)
+        .into_iter()
+        .find(|access| access.on_self && target.impl_contains(access.offset))
+        .map(|access| crate::fix::Related {
+            range: (access.offset, access.offset + access.field.len()),
+            message: format!("`{}` is {what} here without a lock", access.field),
+        })
+        .into_iter()
+        .collect()
 }

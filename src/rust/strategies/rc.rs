@@ -21,7 +21,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
 
 use super::wrap::ForeignPlan;
-use super::{derive_blocker, mutex_name_conflict, PlanContext, Target};
+use super::{derive_blocker, first_use, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix, SharedResult};
@@ -53,11 +53,12 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             if rc_fields.len() == 1 { "" } else { "s" },
         ),
         changed_fields: rc_fields.clone(),
+        related: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
     // `Arc` is `Clone`, `Default` and `Debug` like `Rc`; `Mutex` has no `PartialEq` or `Ord`.
-    if let Some(reason) = derive_blocker(info, &["Clone", "Copy", "Hash"]).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &["Clone", "Copy", "Hash"]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -66,6 +67,8 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     let functions = shared_results(ctx);
     let mut planner = RcPlanner::new(ctx, Target::defined(info), lock_call);
     planner.rewrite_file(&rc_fields, &functions);
+    let names: Vec<&str> = rc_fields.iter().map(String::as_str).collect();
+    finding.related = first_use(ctx, &planner.target, &names, "used");
     for field in info.fields_of_kind(FieldKind::Rc) {
         let text = field
             .node
@@ -452,7 +455,7 @@ fn called_function(expr: &ast::Expr) -> Option<String> {
     }
 }
 
-/// The functions of the file whose result is, or is a tuple holding, an `Rc<RefCell<T>>`.
+/// Returns the functions of the file whose result is, or is a tuple holding, an `Rc<RefCell<T>>`.
 fn shared_results(ctx: &PlanContext) -> Vec<SharedResult> {
     let mut results = Vec::new();
     for function in ctx.root.descendants().filter_map(ast::Fn::cast) {
@@ -506,7 +509,7 @@ fn is_rc_qualifier(qualifier: Option<ast::Path>) -> bool {
     matches!(text.as_str(), "std::rc" | "alloc::rc" | "rc" | "::std::rc")
 }
 
-/// The number of tokens of a `::` starting at `at`: one in parsed code, two `:` in macro
+/// Returns the number of tokens of a `::` starting at `at`: one in parsed code, two `:` in macro
 /// arguments.
 fn path_separator(tokens: &[SyntaxToken], at: usize) -> Option<usize> {
     match tokens.get(at)?.kind() {
@@ -516,7 +519,7 @@ fn path_separator(tokens: &[SyntaxToken], at: usize) -> Option<usize> {
     }
 }
 
-/// The index of the first token of a path like `std::rc::Rc` that ends at `at`.
+/// Returns the index of the first token of a path like `std::rc::Rc` that ends at `at`.
 fn qualified_path_start(tokens: &[SyntaxToken], at: usize) -> usize {
     let mut start = at;
     loop {
@@ -534,7 +537,7 @@ fn qualified_path_start(tokens: &[SyntaxToken], at: usize) -> usize {
     }
 }
 
-/// The index of the type name in a path like `std::cell::RefCell` that starts at `at`.
+/// Returns the index of the type name in a path like `std::cell::RefCell` that starts at `at`.
 fn qualified_path_start_forward(tokens: &[SyntaxToken], at: usize) -> Option<usize> {
     let mut index = at;
     while matches!(tokens.get(index)?.text(), "std" | "core" | "cell") {

@@ -25,10 +25,10 @@ use ra_ap_syntax::SyntaxKind;
 use super::cell::atomic_for;
 use super::static_mut::uses::{value_bound_by_let, StaticUse, UseRewriter};
 use super::wrap::{self, ForeignPlan};
-use super::{derive_blocker, mutex_name_conflict, struct_literals, target_accesses, PlanContext, Target};
+use super::{derive_blocker, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
-use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, StaticForm};
+use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, Related, StaticForm};
 use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
 use crate::rust::index::{single_generic_argument, FieldKind, StructInfo};
 use crate::rust::text::{line_content_end, line_start, node_range, token_range};
@@ -86,6 +86,11 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             if changed_fields.len() == 1 { "" } else { "s" },
         ),
         changed_fields,
+        related: info
+            .unsafe_impls
+            .iter()
+            .map(|item| Related { range: node_range(item.syntax()), message: format!("`{}` is declared here", item.syntax().text().to_string().trim()) })
+            .collect(),
         fix: None,
         unfixable_reason: None,
     };
@@ -110,7 +115,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             method_locks = locks;
         }
     } else if uses_mutex {
-        if let Some(reason) = derive_blocker(info, &[]).or_else(|| mutex_name_conflict(ctx, info)) {
+        if let Some(reason) = derive_blocker(info, &[]) {
             finding.unfixable_reason = Some(reason);
             return Some(finding);
         }
@@ -519,7 +524,7 @@ fn fields_still_unsafe(info: &StructInfo, cells: &[CellField]) -> Vec<String> {
     reasons
 }
 
-/// Whether a type, from its text, may be neither `Send` nor `Sync`: raw pointers, `Rc`, cells,
+/// Returns whether a type, from its text, may be neither `Send` nor `Sync`: raw pointers, `Rc`, cells,
 /// and trait objects without both bounds.
 fn not_thread_safe(text: &str) -> bool {
     let markers = ["*const", "*mut", "NonNull<", "Rc<", "Cell<"];
@@ -563,14 +568,14 @@ fn remove_unsafe_impls(source: &str, info: &StructInfo) -> Vec<TextEdit> {
     edits
 }
 
-/// The start of the line after the one whose content ends at `content_end`.
+/// Returns the start of the line after the one whose content ends at `content_end`.
 fn next_line_start(source: &str, content_end: usize) -> usize {
     source[content_end..]
         .find('\n')
         .map_or(source.len(), |i| content_end + i + 1)
 }
 
-/// The byte range of `UnsafeCell` in `UnsafeCell::new(x)` or `std::cell::UnsafeCell::new(x)`.
+/// Returns the byte range of `UnsafeCell` in `UnsafeCell::new(x)` or `std::cell::UnsafeCell::new(x)`.
 fn constructor_qualifier(value: &ast::Expr) -> Option<(usize, usize)> {
     let ast::Expr::CallExpr(call) = value else { return None };
     let ast::Expr::PathExpr(callee) = call.expr()? else {

@@ -16,7 +16,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{clone_impl, derive_blocker, mutex_name_conflict, struct_literals, target_accesses, PlanContext, Target};
+use super::{clone_impl, derive_blocker, first_use, struct_literals, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix};
@@ -65,10 +65,11 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             if cells.len() == 1 { "" } else { "s" },
         ),
         changed_fields: cells.iter().map(|name| name.to_string()).collect(),
+        related: Vec::new(),
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = derive_blocker(info, &["Clone"]).or_else(|| mutex_name_conflict(ctx, info)) {
+    if let Some(reason) = derive_blocker(info, &["Clone"]) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -78,6 +79,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     planner.rewrite_field_types();
     planner.rewrite_constructors(&cells);
     planner.rewrite_accesses(&cells);
+    finding.related = first_use(ctx, &planner.target, &cells, "used");
     let locks = match planner.check_locks(&BTreeMap::new()) {
         Ok(locks) => locks,
         Err(reason) => {

@@ -139,7 +139,7 @@ fn collect_statics(root: &SyntaxNode) -> Vec<StaticItem> {
     statics
 }
 
-/// Whether `path` lies in a `tests` or `benches` folder.
+/// Returns whether `path` lies in a `tests` or `benches` folder.
 pub(crate) fn is_test_path(path: &str) -> bool {
     path.split('/')
         .rev()
@@ -147,7 +147,7 @@ pub(crate) fn is_test_path(path: &str) -> bool {
         .any(|folder| folder == "tests" || folder == "benches")
 }
 
-/// The ranges of `#[test]` functions and `#[cfg(test)]` items.
+/// Returns the ranges of `#[test]` functions and `#[cfg(test)]` items.
 pub(crate) fn test_code_ranges(root: &SyntaxNode) -> Vec<(usize, usize)> {
     root.descendants()
         .filter_map(ast::AnyHasAttrs::cast)
@@ -170,7 +170,7 @@ pub(crate) fn within(ranges: &[(usize, usize)], range: (usize, usize)) -> bool {
     ranges.iter().any(|&(start, end)| start <= range.0 && range.1 <= end)
 }
 
-/// Whether test code uses the static: directly, or through a macro whose body uses it and that
+/// Returns whether test code uses the static: directly, or through a macro whose body uses it and that
 /// test code calls.
 fn used_by_tests(root: &SyntaxNode, snippets: &[Snippet], found: &[FoundUse], tests: &[(usize, usize)]) -> bool {
     let mut macros = BTreeSet::new();
@@ -188,7 +188,7 @@ fn used_by_tests(root: &SyntaxNode, snippets: &[Snippet], found: &[FoundUse], te
         .any(|(name, range)| macros.contains(name) && within(tests, *range))
 }
 
-/// Every macro call of the file, in ordinary code and in parsed token trees: name and range.
+/// Returns every macro call of the file, in ordinary code and in parsed token trees: name and range.
 fn macro_calls(root: &SyntaxNode, snippets: &[Snippet]) -> Vec<(String, (usize, usize))> {
     let mut calls = Vec::new();
     let mut add = |call: ast::MacroCall| {
@@ -214,7 +214,7 @@ struct FoundUse {
     body_of: Option<String>,
 }
 
-/// The paths in `root` and in the parsed token trees that name the static `name`.
+/// Returns the paths in `root` and in the parsed token trees that name the static `name`.
 fn find_uses(ctx: &PlanContext, snippets: &[Snippet], name: &str) -> Vec<FoundUse> {
     let mut found: Vec<FoundUse> = ctx
         .root
@@ -287,6 +287,7 @@ fn plan_static(ctx: &PlanContext, rule: &Rule, item: &StaticItem, found: &[Found
             .map(|name| node_range(name.syntax()))
             .unwrap_or_else(|| node_range(item.node.syntax())),
         changed_fields: vec![name.clone()],
+        related: Vec::new(),
         message: format!(
             "`static mut {name}` is read and written by tests, which run on parallel threads, and only care keeps them from racing on it; edition 2024 rejects references to it"
         ),
@@ -749,6 +750,7 @@ pub fn plan_foreign(
                 struct_name: name.to_string(),
                 name_range: (0, 0),
                 changed_fields: Vec::new(),
+                related: Vec::new(),
                 message: String::new(),
                 fix: Some(Fix {
                     title: String::new(),

@@ -1,0 +1,5 @@
+package mailer
+
+import "errors"
+
+var errNoRecipient = errors.New("no recipient")

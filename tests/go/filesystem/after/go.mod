@@ -1,0 +1,3 @@
+module case
+
+go 1.19
