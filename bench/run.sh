@@ -8,10 +8,11 @@
 # generated test doubles planted in it. Then times, on the planted copy:
 #   - mockfix --dry-run (release build),
 #   - ast-grep scan with bench/refcell-double.yml,
-#   - grep -rlE for the state words of the built-in rules, the floor,
-# and mockfix's peak memory, its scaling over 1, 2 and 4 copies of the corpus, --apply on a copy,
-# and the language server benchmark (cargo bench --bench lsp_latency). Prints a Markdown report
-# and writes it to $MOCKFIX_BENCH_DIR/results.md. BENCHMARKS.md describes the figures.
+#   - grep -rlE for the state words of the built-in rules, the floor.
+# It also measures mockfix's peak memory, its scaling over 1, 2 and 4 copies of the corpus,
+# --apply on a copy, and the language server (cargo bench --bench lsp_latency). It prints a
+# Markdown report and writes it to $MOCKFIX_BENCH_DIR/results.md. BENCHMARKS.md describes the
+# figures.
 #
 # Settings, from the environment:
 #   MOCKFIX_BENCH_DIR      where the corpus and results go (default: target/bench-corpus)
@@ -269,7 +270,8 @@ median_seconds() {
         if [ -n "$prepare" ]; then
             args+=(--prepare "$prepare")
         fi
-        hyperfine "${args[@]}" "$command" >/dev/null
+        # hyperfine warns on stderr of every non-zero exit, which mockfix has when it finds something.
+        hyperfine "${args[@]}" "$command" >/dev/null 2>>"$bench_dir/timings/hyperfine.log"
         python3 -c 'import json, sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$json"
         return
     fi
@@ -334,17 +336,19 @@ main() {
 
     note "checking that mockfix finds every planted double"
     local counts planted_found elsewhere planted_safe clean_found
-    counts=$("$mockfix" --dry-run --quiet --format json planted 2>/dev/null | count_findings)
+    # mockfix exits with 1 when it finds something, which is expected here.
+    counts=$({ "$mockfix" --dry-run --quiet --format json planted 2>/dev/null || true; } | count_findings)
     read -r planted_found elsewhere planted_safe <<<"$counts"
     [ "$planted_found" = "$planted_count" ] ||
         fail "mockfix found $planted_found doubles in the planted files, but $planted_count were planted"
     [ "$planted_safe" = "$planted_count" ] ||
         fail "mockfix has $planted_safe safe fixes for the $planted_count planted doubles"
-    clean_found=$("$mockfix" --dry-run --quiet --format json corpus 2>/dev/null | count_findings | awk '{print $2}')
+    clean_found=$({ "$mockfix" --dry-run --quiet --format json corpus 2>/dev/null || true; } |
+        count_findings | awk '{print $2}')
     [ "$clean_found" = "$elsewhere" ] ||
         fail "mockfix found $elsewhere findings outside the planted files, but $clean_found in the corpus without them"
     local ast_grep_matches
-    ast_grep_matches=$(ast-grep scan --rule "$repo/bench/refcell-double.yml" --json=compact planted |
+    ast_grep_matches=$({ ast-grep scan --rule "$repo/bench/refcell-double.yml" --json=compact planted || true; } |
         python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
 
     local mockfix_command="$mockfix --dry-run --quiet --color never planted"
@@ -368,12 +372,21 @@ main() {
     t_scale2=$(median_seconds scale-2 "$mockfix --dry-run --quiet --color never scale-2")
     t_scale4=$(median_seconds scale-4 "$mockfix --dry-run --quiet --color never scale-4")
 
+    # --apply writes only files that git can restore, or, with --allow-no-vcs, files outside any
+    # git repository. The copy goes to a temporary folder, since the default corpus folder lies
+    # in this repository's ignored target/ folder.
     note "timing --apply on a fresh copy of the planted corpus"
+    apply_dir=$(mktemp -d "${TMPDIR:-/tmp}/mockfix-bench-apply.XXXXXX")
+    trap 'rm -rf "$apply_dir"' EXIT
+    if git -C "$apply_dir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        fail "$apply_dir is inside a git repository; set TMPDIR to a folder outside any repository"
+    fi
     local t_apply
-    t_apply=$(median_seconds apply "$mockfix --apply --allow-no-vcs --quiet apply" \
-        "rm -rf '$bench_dir/apply' && cp -r '$bench_dir/planted' '$bench_dir/apply'")
+    t_apply=$(median_seconds apply "$mockfix --apply --allow-no-vcs --quiet '$apply_dir/planted'" \
+        "rm -rf '$apply_dir/planted' && cp -r '$bench_dir/planted' '$apply_dir/planted'")
     local left
-    left=$("$mockfix" --dry-run --quiet --format json apply 2>/dev/null | count_findings | awk '{print $1}')
+    left=$({ "$mockfix" --dry-run --quiet --format json "$apply_dir/planted" 2>/dev/null || true; } |
+        count_findings | awk '{print $1}')
     [ "$left" = 0 ] || fail "after --apply, mockfix still finds $left doubles in the planted files"
 
     note "running the language server benchmark"
@@ -431,8 +444,9 @@ ast-grep $mem_ast_grep MB.
 
 ### Apply
 
-\`mockfix --apply --allow-no-vcs --quiet apply\` on a fresh copy of \`planted\`: $(milliseconds "$t_apply") ms
-(median; the copy is made before each run and not timed).
+\`mockfix --apply --allow-no-vcs --quiet DIR\` on a fresh copy of \`planted\` in a temporary folder
+outside any git repository: $(milliseconds "$t_apply") ms (median; the copy is made before each run
+and not timed).
 
 ### Language server
 

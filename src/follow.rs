@@ -138,7 +138,7 @@ pub(crate) fn follow_fixes_across_files(
     );
 }
 
-/// The package of the file that declares the double of `fix`, with the file's language.
+/// Returns the package of the file that declares the double of `fix`, with the file's language.
 fn package_key(fix: &Applied) -> PackageKey {
     let language = Language::of_path(&fix.origin).unwrap_or(Language::Rust);
     (fix.package.clone(), language)

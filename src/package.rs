@@ -37,7 +37,7 @@ impl PackageFiles {
     }
 }
 
-/// Which files of each package searched so far name which doubles, for a command-line run.
+/// The files of each package searched so far that name each double, for a command-line run.
 ///
 /// Unlike `PackageFiles`, it keeps only paths and search results, not the files' bytes: the
 /// packages of a run over a large tree can hold most of its files.
@@ -59,6 +59,8 @@ impl PackageSearch {
     /// Reads the files of the packages in `wanted`, each with names, and finds which files
     /// contain each name as a whole word. Files are read on all cores, and a package is read
     /// again only for names it was not searched for before.
+    // FIXME: this reads every file of such a package again, although the walk has just read most
+    // of them, which on a tree where most packages have a fixed double is most of the tree.
     pub fn search(&mut self, wanted: &[(PackageKey, Vec<String>)]) {
         let mut tasks: Vec<(PackageKey, usize, PathBuf, Vec<String>)> = Vec::new();
         for (key, names) in wanted {

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+// FIXME: a warning logged while the bar is shown, such as a package file that cannot be read, is
+// written over by the bar's next redraw.
+
 /// How long a run goes on before its progress bar appears.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 
@@ -78,7 +81,7 @@ impl Progress {
     pub fn finish(&mut self) {
         drop(self.stop.take());
         if let Some(shower) = self.shower.take() {
-            // The thread only waits and sets the draw target; it cannot panic.
+            // A panic in that thread would only leave the bar hidden, so its result is ignored.
             let _ = shower.join();
         }
         self.bar.finish_and_clear();

@@ -99,7 +99,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
         }
     }
 
-    // The files are found first, so that the progress bar knows how many there are.
+    // The files are found first, so that the progress bar can show how many there are.
     let mut progress = Progress::start(options.progress);
     let found = Mutex::new(Vec::new());
     let walk_errors = for_each_source_file_in(&roots, |root, path| {

@@ -11,9 +11,9 @@ use crate::language::Language;
 use ignore::{WalkBuilder, WalkState};
 
 /// Decides from a file's bytes whether it can hold a finding, before the file is decoded or
-/// parsed: for some rule of the file's language, the file must contain one of the rule's state
-/// words (`RefCell`), also one of their companion words when the state kind has some (`Cell` for
-/// `unsafe impl`), and one of its name words (`Mock`, `Fake`, ...).
+/// parsed. For some rule of the file's language, the file must contain one of the rule's state
+/// words (`RefCell`) and one of its name words (`Mock`, `Fake`, ...). When the state kind has
+/// companion words (`Cell` for `unsafe impl`), it must also contain one of those.
 pub struct Prefilter {
     /// Words of which a candidate contains at least one: for each rule, one group of words that
     /// the rule requires. Most files contain none, and one fast search without overlaps rejects

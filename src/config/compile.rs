@@ -79,7 +79,7 @@ impl StateKind {
     }
 
     /// Words of which a file must also contain one, besides a trigger word, to hold this kind
-    /// of state; empty when a trigger word is enough. A struct behind `unsafe impl Sync` is
+    /// of state. The list is empty when a trigger word is enough. A struct behind `unsafe impl Sync` is
     /// matched only with a field whose type names `UnsafeCell` or `RefCell`.
     pub fn companion_words(self) -> &'static [&'static str] {
         match self {

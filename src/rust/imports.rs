@@ -71,7 +71,7 @@ fn collect_trees(tree: ast::UseTree, prefix: &[String], leaves: &mut Vec<UseLeaf
     }
 }
 
-/// The `use` items of a module node returned by `enclosing_item_list`, in order.
+/// Returns the `use` items of a module node returned by `enclosing_item_list`, in order.
 fn module_uses(module: &SyntaxNode) -> Vec<ast::Use> {
     let is_module = ast::ItemList::can_cast(module.kind()) || ast::SourceFile::can_cast(module.kind());
     if !is_module {
@@ -109,8 +109,8 @@ fn unqualified_uses(source: &str, root: &SyntaxNode, name: &str) -> Vec<SyntaxTo
         .collect()
 }
 
-/// The tokens of `root` whose text is `name`, in order. `source` is the text of `root`, a whole
-/// file.
+/// Returns the tokens of `root` whose text is `name`, in order. `source` is the text of `root`,
+/// a whole file.
 ///
 /// Only the places where `source` contains `name` are looked up in the tree, which is much
 /// cheaper than a walk over every token of a large file.
@@ -133,8 +133,9 @@ fn tokens_spelling(source: &str, root: &SyntaxNode, name: &str) -> Vec<SyntaxTok
     tokens
 }
 
-/// The tokens of `root` whose text is `name` and that start inside one of `ranges`, byte ranges
-/// of `source` sorted by start, in order. `source` is the text of `root`, a whole file.
+/// Returns the tokens of `root` whose text is `name` and that start inside one of `ranges`, in
+/// order. `ranges` are byte ranges of `source`, sorted by start, and `source` is the text of
+/// `root`, a whole file.
 pub fn tokens_starting_within(
     source: &str,
     root: &SyntaxNode,
@@ -168,7 +169,7 @@ pub fn tokens_starting_within(
     tokens
 }
 
-/// Whether `token` is an identifier that starts a path: the token before it, whitespace and
+/// Returns whether `token` is an identifier that starts a path: the token before it, whitespace and
 /// comments skipped, is not `::`.
 fn starts_path(token: &SyntaxToken) -> bool {
     if token.kind() != SyntaxKind::IDENT {
@@ -181,7 +182,7 @@ fn starts_path(token: &SyntaxToken) -> bool {
     previous.is_none_or(|previous| previous.kind() != T![::])
 }
 
-/// Where a file names the items that fixes import or replace.
+/// The places where a file names the items that fixes import or replace.
 #[derive(Debug, Default)]
 pub struct NamesInFile {
     /// For each item that fixes import, the modules, by `module_path`, whose code names it
@@ -219,7 +220,7 @@ impl NamesInFile {
         names
     }
 
-    /// The modules, by `module_path`, whose code names `name` outside `use` items.
+    /// Returns the modules, by `module_path`, whose code names `name` outside `use` items.
     pub fn modules_naming(&self, name: &str) -> &[Vec<String>] {
         self.modules
             .iter()
@@ -227,7 +228,7 @@ impl NamesInFile {
             .map_or(&[], |(_, modules)| modules.as_slice())
     }
 
-    /// Whether a token outside `use` items spells `name`.
+    /// Returns whether a token outside `use` items spells `name`.
     pub fn spells(&self, name: &str) -> bool {
         self.spelled.iter().any(|known| known == name)
     }

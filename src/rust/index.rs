@@ -95,7 +95,7 @@ pub struct FileIndex {
     pub impls: Vec<ast::Impl>,
     root: SyntaxNode,
     /// Every token of the file that is not whitespace or a comment, in order, collected on first
-    /// use: most files have no double, and no strategy looks at their tokens.
+    /// use, because most files have no double and no strategy looks at their tokens.
     tokens: OnceCell<Vec<SyntaxToken>>,
     /// Every struct literal of the file, such as `MockMailer { .. }` or `Self { .. }`.
     pub record_exprs: Vec<ast::RecordExpr>,
