@@ -428,7 +428,7 @@ planted: $rs_files \`.rs\` files, $rs_megabytes MB of Rust source.
 | --- | --- | --- |
 | \`mockfix --dry-run --quiet --color never planted\` | $(milliseconds "$t_mockfix") ms | 1 |
 | \`ast-grep scan --rule bench/refcell-double.yml planted\` | $(milliseconds "$t_ast_grep") ms | mockfix is $(ratio "$t_ast_grep" "$t_mockfix")× faster (target: at least 10×) |
-| \`grep -rlE '$trigger_words' --include='*.rs' planted\` | $(milliseconds "$t_grep") ms | mockfix takes $(ratio "$t_mockfix" "$t_grep")× as long (target: at most 5×) |
+| \`grep -rlE '${trigger_words//|/\\|}' --include='*.rs' planted\` | $(milliseconds "$t_grep") ms | mockfix takes $(ratio "$t_mockfix" "$t_grep")× as long (target: at most 5×) |
 | \`mockfix --dry-run\` on the corpus without planted doubles | $(milliseconds "$t_clean") ms | |
 
 Peak memory (maximum resident set size, GNU time): mockfix $mem_mockfix MB (target: under 100 MB),
