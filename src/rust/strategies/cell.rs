@@ -24,11 +24,10 @@ use super::{derive_blocker, first_use, struct_literals, target_accesses, PlanCon
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
-use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
+use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::imports::{self, Binding};
 use crate::rust::index::{enclosing_item_list, single_generic_argument, FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
-use crate::rust::uses::method_calls;
 
 /// The methods of `Cell`.
 const CELL_METHODS: &[&str] = &[
@@ -249,20 +248,7 @@ impl<'a> CellPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        let mut names: Vec<&str> = self.target.methods.iter().map(|method| method.name.as_str()).collect();
-        names.extend(known.keys().map(String::as_str));
-        let calls = method_calls(self.ctx.index, &names);
-        let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
-        match find_lock_hazard(
-            self.ctx.source,
-            self.ctx.index.tokens(),
-            &self.lock_sites,
-            &calls,
-            &locks,
-        ) {
-            Some(reason) => Err(reason),
-            None => Ok(locks),
-        }
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
     }
 
     /// `Cell<usize>` becomes `AtomicUsize`; `Cell<T>` becomes `Mutex<T>`.

@@ -193,3 +193,21 @@ pub fn first_use(ctx: &PlanContext, target: &Target, fields: &[&str], what: &str
         .into_iter()
         .collect()
 }
+
+/// Checks the planned `lock_sites` of the target double for deadlocks, and returns what each of
+/// its methods locks; `known` says what methods defined in other files lock.
+pub fn check_locks(
+    ctx: &PlanContext,
+    target: &Target,
+    lock_sites: &[crate::rust::discipline::LockSite],
+    known: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>, String> {
+    let mut names: Vec<&str> = target.methods.iter().map(|method| method.name.as_str()).collect();
+    names.extend(known.keys().map(String::as_str));
+    let calls = crate::rust::uses::method_calls(ctx.index, &names);
+    let locks = crate::rust::discipline::locks_by_method(&target.methods, lock_sites, &calls, known);
+    match crate::rust::discipline::find_lock_hazard(ctx.source, ctx.index.tokens(), lock_sites, &calls, &locks) {
+        Some(reason) => Err(reason),
+        None => Ok(locks),
+    }
+}

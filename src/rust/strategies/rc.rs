@@ -25,10 +25,9 @@ use super::{derive_blocker, first_use, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix, SharedResult};
-use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
+use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::index::{FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
-use crate::rust::uses::method_calls;
 
 pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding> {
     let rc_fields: Vec<String> = info
@@ -164,20 +163,7 @@ impl<'a> RcPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        let mut names: Vec<&str> = self.target.methods.iter().map(|method| method.name.as_str()).collect();
-        names.extend(known.keys().map(String::as_str));
-        let calls = method_calls(self.ctx.index, &names);
-        let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
-        match find_lock_hazard(
-            self.ctx.source,
-            self.ctx.index.tokens(),
-            &self.lock_sites,
-            &calls,
-            &locks,
-        ) {
-            Some(reason) => Err(reason),
-            None => Ok(locks),
-        }
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
     }
 
     fn rewrite_file(&mut self, double_fields: &[String], functions: &[SharedResult]) {

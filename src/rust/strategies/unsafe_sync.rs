@@ -29,11 +29,10 @@ use super::{derive_blocker, struct_literals, target_accesses, PlanContext, Targe
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, Related, StaticForm};
-use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
+use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::index::{single_generic_argument, FieldKind, StructInfo};
 use crate::rust::text::{line_content_end, line_start, node_range, token_range};
 use crate::rust::unsafe_blocks::{self, SafetyFacts};
-use crate::rust::uses::method_calls;
 
 /// The methods of `UnsafeCell`.
 const UNSAFE_CELL_METHODS: &[&str] = &["get", "get_mut", "into_inner", "raw_get", "as_ptr"];
@@ -264,20 +263,7 @@ impl<'a> CellPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        let mut names: Vec<&str> = self.target.methods.iter().map(|method| method.name.as_str()).collect();
-        names.extend(known.keys().map(String::as_str));
-        let calls = method_calls(self.ctx.index, &names);
-        let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
-        match find_lock_hazard(
-            self.ctx.source,
-            self.ctx.index.tokens(),
-            &self.lock_sites,
-            &calls,
-            &locks,
-        ) {
-            Some(reason) => Err(reason),
-            None => Ok(locks),
-        }
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
     }
 
     /// `UnsafeCell<u64>` becomes `AtomicU64`; `UnsafeCell<T>` becomes `Mutex<T>`.

@@ -20,10 +20,10 @@ use super::{clone_impl, derive_blocker, first_use, struct_literals, target_acces
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix};
-use crate::rust::discipline::{find_lock_hazard, line_of, locks_by_method, LockSite};
+use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::index::{FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
-use crate::rust::uses::{method_calls, AccessKind};
+use crate::rust::uses::AccessKind;
 
 /// The methods of `RefCell`.
 const REFCELL_METHODS: &[&str] = &[
@@ -174,15 +174,7 @@ impl<'a> WrapPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        let ctx = self.ctx;
-        let mut names: Vec<&str> = self.target.methods.iter().map(|method| method.name.as_str()).collect();
-        names.extend(known.keys().map(String::as_str));
-        let calls = method_calls(ctx.index, &names);
-        let locks = locks_by_method(&self.target.methods, &self.lock_sites, &calls, known);
-        match find_lock_hazard(ctx.source, ctx.index.tokens(), &self.lock_sites, &calls, &locks) {
-            Some(reason) => Err(reason),
-            None => Ok(locks),
-        }
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
     }
 
     fn line(&self, offset: usize) -> usize {
