@@ -16,11 +16,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
+use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken};
 
 use super::wrap::ForeignPlan;
-use super::{derive_blocker, first_use, struct_literals, target_accesses, PlanContext, Target};
+use super::{
+    derive_blocker, first_use, rewrite_cell_constructors, rewrite_cell_field_types, target_accesses, PlanContext,
+    Target,
+};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
@@ -253,57 +256,16 @@ impl<'a> CellPlanner<'a> {
 
     /// `Cell<usize>` becomes `AtomicUsize`; `Cell<T>` becomes `Mutex<T>`.
     fn rewrite_field_types(&mut self) {
-        let Some(info) = self.target.definition else { return };
-        for field in info.fields_of_kind(FieldKind::Cell) {
-            let Some(ast::Type::PathType(path_type)) = field.node.ty() else {
-                continue;
-            };
-            let Some(path) = path_type.path() else { continue };
-            let Some(generic_args) = path.segment().and_then(|segment| segment.generic_arg_list()) else {
-                continue;
-            };
-            let (start, end) = node_range(path_type.syntax());
-            match self.field(&field.name).and_then(|cell| cell.atomic.clone()) {
-                Some(atomic) => self.edits.push(TextEdit::replace(start, end, atomic)),
-                None => {
-                    let (args_start, _) = node_range(generic_args.syntax());
-                    self.edits.push(TextEdit::replace(start, args_start, "Mutex"));
-                }
-            }
+        if let Some(info) = self.target.definition {
+            self.edits
+                .extend(rewrite_cell_field_types(info, FieldKind::Cell, self.fields));
         }
     }
 
     /// `Cell::new(x)` in the double's literals becomes `AtomicUsize::new(x)` or `Mutex::new(x)`.
     fn rewrite_constructors(&mut self) {
-        for literal in struct_literals(self.ctx, &self.target) {
-            let Some(list) = literal.record_expr_field_list() else {
-                continue;
-            };
-            for field in list.fields() {
-                let Some(name) = field.field_name() else { continue };
-                let Some(cell) = self.field(name.text().as_ref()).cloned() else {
-                    continue;
-                };
-                let start = node_range(field.syntax()).0;
-                let Some(value) = field.expr().filter(|_| field.colon_token().is_some()) else {
-                    self.review.push(format!(
-                        "`{name}` is initialised by shorthand at line {}, which mockfix cannot convert",
-                        self.line(start)
-                    ));
-                    continue;
-                };
-                let replacement = cell.atomic.as_deref().unwrap_or("Mutex");
-                match cell_constructor_qualifier(&value) {
-                    Some((start, end)) => self.edits.push(TextEdit::replace(start, end, replacement)),
-                    None if is_default_call(&value) => {}
-                    None => self.review.push(format!(
-                        "`{name}` is initialised with `{}` at line {}, which mockfix cannot convert",
-                        value.syntax().text(),
-                        self.line(start)
-                    )),
-                }
-            }
-        }
+        let edits = rewrite_cell_constructors(self.ctx, &self.target, self.fields, "Cell", &mut self.review);
+        self.edits.extend(edits);
     }
 
     fn rewrite_accesses(&mut self) {
@@ -726,30 +688,4 @@ fn enclosing_function(token: &SyntaxToken) -> Option<SyntaxNode> {
 
 fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-/// Returns the byte range of `Cell` in `Cell::new(x)`, `Cell::default()` or `std::cell::Cell::from(x)`.
-fn cell_constructor_qualifier(value: &ast::Expr) -> Option<(usize, usize)> {
-    let ast::Expr::CallExpr(call) = value else { return None };
-    let ast::Expr::PathExpr(callee) = call.expr()? else {
-        return None;
-    };
-    let path = callee.path()?;
-    let function = path.segment()?.name_ref()?;
-    if !["new", "default", "from"].iter().any(|name| function.text() == *name) {
-        return None;
-    }
-    let qualifier = path.qualifier()?;
-    let type_name = qualifier.segment()?.name_ref()?;
-    if type_name.text() != "Cell" || qualifier.segment()?.generic_arg_list().is_some() {
-        return None;
-    }
-    Some(node_range(qualifier.syntax()))
-}
-
-fn is_default_call(value: &ast::Expr) -> bool {
-    matches!(
-        squeeze(&value.syntax().text().to_string()).as_str(),
-        "Default::default()" | "std::default::Default::default()"
-    )
 }

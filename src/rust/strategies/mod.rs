@@ -13,13 +13,14 @@ pub mod static_mut;
 pub mod unsafe_sync;
 pub mod wrap;
 
-use ra_ap_syntax::ast::{self, AstNode};
+use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs};
 use ra_ap_syntax::SyntaxNode;
 
 use super::discipline::line_of;
 use super::index::{methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
 use super::text::node_range;
 use super::uses::{field_accesses, FieldAccess};
+use crate::edit::TextEdit;
 
 /// What every strategy needs to plan edits in one file.
 pub struct PlanContext<'a> {
@@ -210,4 +211,102 @@ pub fn check_locks(
         Some(reason) => Err(reason),
         None => Ok(locks),
     }
+}
+
+/// Returns the byte range of the type in a constructor call of the cell type `cell_type`:
+/// `RefCell` in `RefCell::new(x)`, `RefCell::default()` or `std::cell::RefCell::from(x)`.
+pub fn constructor_qualifier(value: &ast::Expr, cell_type: &str) -> Option<(usize, usize)> {
+    let ast::Expr::CallExpr(call) = value else { return None };
+    let ast::Expr::PathExpr(callee) = call.expr()? else {
+        return None;
+    };
+    let path = callee.path()?;
+    let function = path.segment()?.name_ref()?;
+    if !["new", "default", "from"].iter().any(|name| function.text() == *name) {
+        return None;
+    }
+    let qualifier = path.qualifier()?;
+    let type_name = qualifier.segment()?.name_ref()?;
+    if type_name.text() != cell_type || qualifier.segment()?.generic_arg_list().is_some() {
+        return None;
+    }
+    Some(node_range(qualifier.syntax()))
+}
+
+/// Returns whether `value` is `Default::default()`, which builds a `Mutex` or an atomic as well
+/// as the cell it replaces.
+pub fn is_default_call(value: &ast::Expr) -> bool {
+    let text: String = value
+        .syntax()
+        .text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    matches!(text.as_str(), "Default::default()" | "std::default::Default::default()")
+}
+
+/// Plans the new types of the `cells` fields of `kind`: the atomic when a cell has one,
+/// otherwise `Mutex` in place of the cell's type name, keeping its generic argument.
+pub fn rewrite_cell_field_types(info: &StructInfo, kind: FieldKind, cells: &[crate::fix::CellField]) -> Vec<TextEdit> {
+    let mut edits = Vec::new();
+    for field in info.fields_of_kind(kind) {
+        let Some(ast::Type::PathType(path_type)) = field.node.ty() else {
+            continue;
+        };
+        let Some(path) = path_type.path() else { continue };
+        let Some(generic_args) = path.segment().and_then(|segment| segment.generic_arg_list()) else {
+            continue;
+        };
+        let (start, end) = node_range(path_type.syntax());
+        match cells
+            .iter()
+            .find(|cell| cell.name == field.name)
+            .and_then(|cell| cell.atomic.clone())
+        {
+            Some(atomic) => edits.push(TextEdit::replace(start, end, atomic)),
+            None => edits.push(TextEdit::replace(start, node_range(generic_args.syntax()).0, "Mutex")),
+        }
+    }
+    edits
+}
+
+/// Plans `Cell::new(x)` (for `cell_type` `Cell`) becoming `AtomicUsize::new(x)` or `Mutex::new(x)`
+/// in the double's struct literals. A field initialised some other way is added to `review`.
+pub fn rewrite_cell_constructors(
+    ctx: &PlanContext,
+    target: &Target,
+    cells: &[crate::fix::CellField],
+    cell_type: &str,
+    review: &mut Vec<String>,
+) -> Vec<TextEdit> {
+    let mut edits = Vec::new();
+    for literal in struct_literals(ctx, target) {
+        let Some(list) = literal.record_expr_field_list() else {
+            continue;
+        };
+        for field in list.fields() {
+            let Some(name) = field.field_name() else { continue };
+            let Some(cell) = cells.iter().find(|cell| name.text() == cell.name.as_str()) else {
+                continue;
+            };
+            let line = line_of(ctx.source, node_range(field.syntax()).0);
+            let Some(value) = field.expr().filter(|_| field.colon_token().is_some()) else {
+                review.push(format!(
+                    "`{name}` is initialised by shorthand at line {line}, which mockfix cannot convert"
+                ));
+                continue;
+            };
+            let replacement = cell.atomic.as_deref().unwrap_or("Mutex");
+            match constructor_qualifier(&value, cell_type) {
+                Some((start, end)) => edits.push(TextEdit::replace(start, end, replacement)),
+                None if is_default_call(&value) => {}
+                None => review.push(format!(
+                    "`{name}` is initialised with `{}` at line {line}, which mockfix cannot convert",
+                    value.syntax().text()
+                )),
+            }
+        }
+    }
+    edits
 }

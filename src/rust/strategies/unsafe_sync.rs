@@ -19,13 +19,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs, HasGenericParams, HasName};
+use ra_ap_syntax::ast::{self, AstNode, HasGenericParams, HasName};
 use ra_ap_syntax::SyntaxKind;
 
 use super::cell::atomic_for;
 use super::static_mut::uses::{value_bound_by_let, StaticUse, UseRewriter};
 use super::wrap::{self, ForeignPlan};
-use super::{derive_blocker, struct_literals, target_accesses, PlanContext, Target};
+use super::{
+    derive_blocker, rewrite_cell_constructors, rewrite_cell_field_types, target_accesses, PlanContext, Target,
+};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, Related, StaticForm};
@@ -268,57 +270,16 @@ impl<'a> CellPlanner<'a> {
 
     /// `UnsafeCell<u64>` becomes `AtomicU64`; `UnsafeCell<T>` becomes `Mutex<T>`.
     fn rewrite_field_types(&mut self) {
-        let Some(info) = self.target.definition else { return };
-        for field in info.fields_of_kind(FieldKind::UnsafeCell) {
-            let Some(ast::Type::PathType(path_type)) = field.node.ty() else {
-                continue;
-            };
-            let Some(path) = path_type.path() else { continue };
-            let Some(generic_args) = path.segment().and_then(|segment| segment.generic_arg_list()) else {
-                continue;
-            };
-            let (start, end) = node_range(path_type.syntax());
-            match self.cell(&field.name).and_then(|cell| cell.atomic.clone()) {
-                Some(atomic) => self.edits.push(TextEdit::replace(start, end, atomic)),
-                None => {
-                    let (args_start, _) = node_range(generic_args.syntax());
-                    self.edits.push(TextEdit::replace(start, args_start, "Mutex"));
-                }
-            }
+        if let Some(info) = self.target.definition {
+            self.edits
+                .extend(rewrite_cell_field_types(info, FieldKind::UnsafeCell, self.cells));
         }
     }
 
     /// `UnsafeCell::new(x)` in the struct's literals becomes `AtomicU64::new(x)` or `Mutex::new(x)`.
     fn rewrite_constructors(&mut self) {
-        for literal in struct_literals(self.ctx, &self.target) {
-            let Some(list) = literal.record_expr_field_list() else {
-                continue;
-            };
-            for field in list.fields() {
-                let Some(name) = field.field_name() else { continue };
-                let Some(cell) = self.cell(name.text().as_ref()).cloned() else {
-                    continue;
-                };
-                let start = node_range(field.syntax()).0;
-                let Some(value) = field.expr().filter(|_| field.colon_token().is_some()) else {
-                    self.review.push(format!(
-                        "`{name}` is initialised by shorthand at line {}, which mockfix cannot convert",
-                        self.line(start)
-                    ));
-                    continue;
-                };
-                let replacement = cell.atomic.as_deref().unwrap_or("Mutex");
-                match constructor_qualifier(&value) {
-                    Some((start, end)) => self.edits.push(TextEdit::replace(start, end, replacement)),
-                    None if is_default_call(&value) => {}
-                    None => self.review.push(format!(
-                        "`{name}` is initialised with `{}` at line {}, which mockfix cannot convert",
-                        value.syntax().text(),
-                        self.line(start)
-                    )),
-                }
-            }
-        }
+        let edits = rewrite_cell_constructors(self.ctx, &self.target, self.cells, "UnsafeCell", &mut self.review);
+        self.edits.extend(edits);
     }
 
     fn rewrite_accesses(&mut self) {
@@ -559,34 +520,4 @@ fn next_line_start(source: &str, content_end: usize) -> usize {
     source[content_end..]
         .find('\n')
         .map_or(source.len(), |i| content_end + i + 1)
-}
-
-/// Returns the byte range of `UnsafeCell` in `UnsafeCell::new(x)` or `std::cell::UnsafeCell::new(x)`.
-fn constructor_qualifier(value: &ast::Expr) -> Option<(usize, usize)> {
-    let ast::Expr::CallExpr(call) = value else { return None };
-    let ast::Expr::PathExpr(callee) = call.expr()? else {
-        return None;
-    };
-    let path = callee.path()?;
-    let function = path.segment()?.name_ref()?;
-    if !["new", "default", "from"].iter().any(|name| function.text() == *name) {
-        return None;
-    }
-    let qualifier = path.qualifier()?;
-    let type_name = qualifier.segment()?.name_ref()?;
-    if type_name.text() != "UnsafeCell" || qualifier.segment()?.generic_arg_list().is_some() {
-        return None;
-    }
-    Some(node_range(qualifier.syntax()))
-}
-
-fn is_default_call(value: &ast::Expr) -> bool {
-    let text: String = value
-        .syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    matches!(text.as_str(), "Default::default()" | "std::default::Default::default()")
 }

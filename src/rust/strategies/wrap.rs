@@ -16,7 +16,10 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{clone_impl, derive_blocker, first_use, struct_literals, target_accesses, PlanContext, Target};
+use super::{
+    clone_impl, constructor_qualifier, derive_blocker, first_use, is_default_call, struct_literals, target_accesses,
+    PlanContext, Target,
+};
 use crate::config::Rule;
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix};
@@ -230,8 +233,8 @@ impl<'a> WrapPlanner<'a> {
                     ));
                     continue;
                 };
-                if let Some(edit) = rewrite_cell_constructor(&value) {
-                    self.edits.push(edit);
+                if let Some((start, end)) = constructor_qualifier(&value, "RefCell") {
+                    self.edits.push(TextEdit::replace(start, end, "Mutex"));
                 } else if !is_default_call(&value) {
                     self.review.push(format!(
                         "`{name}` is initialised with `{}` at line {}, which mockfix cannot convert to a `Mutex`",
@@ -335,36 +338,4 @@ impl<'a> WrapPlanner<'a> {
         }
         true
     }
-}
-
-/// `RefCell::new(x)`, `RefCell::default()` or `std::cell::RefCell::from(x)`: the edit that names
-/// `Mutex` instead.
-fn rewrite_cell_constructor(value: &ast::Expr) -> Option<TextEdit> {
-    let ast::Expr::CallExpr(call) = value else { return None };
-    let ast::Expr::PathExpr(callee) = call.expr()? else {
-        return None;
-    };
-    let path = callee.path()?;
-    let function = path.segment()?.name_ref()?;
-    if !["new", "default", "from"].iter().any(|name| function.text() == *name) {
-        return None;
-    }
-    let qualifier = path.qualifier()?;
-    let type_name = qualifier.segment()?.name_ref()?;
-    if type_name.text() != "RefCell" || qualifier.segment()?.generic_arg_list().is_some() {
-        return None;
-    }
-    let (start, end) = node_range(qualifier.syntax());
-    Some(TextEdit::replace(start, end, "Mutex"))
-}
-
-fn is_default_call(value: &ast::Expr) -> bool {
-    let text: String = value
-        .syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    matches!(text.as_str(), "Default::default()" | "std::default::Default::default()")
 }
