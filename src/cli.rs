@@ -9,6 +9,7 @@ Exit codes:
   0  nothing to fix, or every fix was applied
   1  fixes or findings pending: a dry run found something, or --apply left findings it could not fix
   2  an error: an invalid rule file, a missing path, a file that could not be read, a syntax error,
+     files with uncommitted changes or outside git that --apply would not write,
      a file that --apply could not write, or a change that --verify undid";
 
 /// Find test doubles whose shared state is not synchronized and rewrite them to be thread-safe.

@@ -148,6 +148,15 @@ fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// Returns the one-based line and column of byte `offset` in `text`, counting columns in
+/// characters, as messages and reports show them.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+    (line, column)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

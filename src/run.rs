@@ -12,6 +12,7 @@ use globset::GlobSet;
 use crate::apply::{apply, edit_set_groups, ApplyOptions, PlannedFile};
 use crate::cli::OutputFormat;
 use crate::config::RuleSet;
+use crate::edit::line_column;
 use crate::fix::Applicability;
 use crate::language::Language;
 use crate::progress::Progress;
@@ -502,13 +503,6 @@ fn build_report(
         }
     }
     Report::new(files, run_errors, options.mode == Mode::Apply, counts)
-}
-
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
-    (line, column)
 }
 
 fn print_diffs(changed: &[&CheckedFile], color: anstream::ColorChoice) {

@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::rule_file::RuleFile;
 use super::RuleError;
+use crate::edit::line_column;
 use crate::language::Language;
 
 /// A kind of unsynchronized state that a rule looks for.
@@ -640,13 +641,6 @@ fn parse_identifier(
             format!("invalid value \"{name}\" for key `{key}`: expected a Rust identifier"),
         ))
     }
-}
-
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
-    (line, column)
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use toml_edit::{Item, TableLike};
 
-use super::compile::line_column;
 use super::{is_identifier, AtomicOrdering, LockPolicy, RuleError, RuleSet, Strategy};
+use crate::edit::line_column;
 use crate::workspace;
 
 /// The name of the configuration file at the repository root.
