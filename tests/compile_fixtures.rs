@@ -73,6 +73,10 @@ compile_tests! {
     refcell_field_name_shared_with_real_store: "refcell-in-shared-double" / "field_name_shared_with_real_store", before FailsToCompileE0277;
     refcell_derive_clone_generic: "refcell-in-shared-double" / "derive_clone_generic", before FailsToCompileE0277;
     refcell_not_applicable_registry: "refcell-in-shared-double" / "not_applicable_registry", before PassesUnchanged;
+    refcell_tuple_struct: "refcell-in-shared-double" / "tuple_struct", before FailsToCompileE0277;
+    cell_tuple_counter: "cell-in-shared-double" / "tuple_counter", before FailsToCompileE0277;
+    rc_tuple_struct: "rc-in-shared-double" / "tuple_struct", before FailsToCompileE0277;
+    unsafe_sync_tuple_clock: "unsafe-sync-over-cell" / "tuple_clock", before FailsTests;
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw", before FailsToCompileE0277;
     cell_mixed_types: "cell-in-shared-double" / "mixed_types", before FailsToCompileE0277;
     rc_shared_log: "rc-in-shared-double" / "shared_log", before FailsToCompileE0277;

@@ -72,6 +72,10 @@ fixture_tests! {
     refcell_field_name_shared_with_real_store: "refcell-in-shared-double" / "field_name_shared_with_real_store" fixes ["FakeCounterStore"];
     refcell_derive_clone_generic: "refcell-in-shared-double" / "derive_clone_generic" fixes ["FakeStore"];
     refcell_not_applicable_registry: "refcell-in-shared-double" / "not_applicable_registry" fixes [];
+    refcell_tuple_struct: "refcell-in-shared-double" / "tuple_struct" fixes ["SpyNotifier"];
+    cell_tuple_counter: "cell-in-shared-double" / "tuple_counter" fixes ["FakeBackoff"];
+    rc_tuple_struct: "rc-in-shared-double" / "tuple_struct" fixes ["MockSink"];
+    unsafe_sync_tuple_clock: "unsafe-sync-over-cell" / "tuple_clock" fixes ["MockClock"];
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw" fixes ["FakeRateLimiter"];
     cell_mixed_types: "cell-in-shared-double" / "mixed_types" fixes ["SpyNotifier"];
     rc_shared_log: "rc-in-shared-double" / "shared_log" fixes ["MockPublisher"];

@@ -340,10 +340,7 @@ fn suppression_comment_silences_double() {
 #[test]
 fn unrelated_names_are_left_alone() {
     assert!(findings_on("pub struct Registry { items: std::cell::RefCell<Vec<u8>> }\n").is_empty());
-    assert!(
-        findings_on("pub struct MockPoint(std::cell::RefCell<u8>);\n").is_empty(),
-        "tuple structs are skipped"
-    );
+    assert!(findings_on("pub struct Registry(std::cell::RefCell<u8>);\n").is_empty());
 }
 
 #[test]
@@ -731,4 +728,92 @@ impl MockQueue {
         finding.unfixable_reason
     );
     assert_eq!(outcome.applied.len(), 1);
+}
+
+#[test]
+fn tuple_struct_without_lock_field_is_reported() {
+    let source = "use std::sync::atomic::{AtomicU32, Ordering};
+pub struct MockHits(AtomicU32);
+impl MockHits {
+    pub fn hit(&self) {
+        let n = self.0.load(Ordering::SeqCst);
+        self.0.store(n + 1, Ordering::SeqCst);
+    }
+}
+";
+    let reason = reason_for(source, "MockHits");
+    assert!(reason.contains("is a tuple struct"), "{reason}");
+    assert!(reason.contains("add a `Mutex<()>` field by hand"), "{reason}");
+}
+
+#[test]
+fn tuple_struct_with_lock_field_reuses_it() {
+    let source = "use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+pub struct MockHits(AtomicU32, Mutex<()>);
+impl MockHits {
+    pub fn hit(&self) {
+        let n = self.0.load(Ordering::SeqCst);
+        self.0.store(n + 1, Ordering::SeqCst);
+    }
+}
+";
+    let outcome = outcome_at("lib.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("    pub fn hit(&self) {\n        let _guard = self.1.lock().unwrap();\n"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn positional_access_on_another_tuple_needs_review() {
+    let source = "use std::cell::RefCell;
+pub struct MockLog(RefCell<Vec<u32>>);
+impl MockLog {
+    pub fn push(&self) { self.0.borrow_mut().push(1); }
+}
+pub fn bump(pair: &(RefCell<u32>, u32)) {
+    *pair.0.borrow_mut() += 1;
+}
+";
+    let reviewed = outcome_at("lib.rs", source, true);
+    let reason = review_reason_for(&reviewed, "MockLog");
+    assert!(
+        reason.contains("`.0` at line 7 may belong to another tuple"),
+        "{reason}"
+    );
+    assert!(
+        reviewed.fixed_text.contains("*pair.0.borrow_mut() += 1;"),
+        "{}",
+        reviewed.fixed_text
+    );
+    assert!(
+        reviewed.fixed_text.contains("self.0.lock().unwrap().push(1)"),
+        "{}",
+        reviewed.fixed_text
+    );
+}
+
+#[test]
+fn tuple_struct_passed_as_function_needs_review() {
+    let source = "use std::cell::RefCell;
+pub struct MockLog(RefCell<Vec<u32>>);
+impl MockLog {
+    pub fn push(&self) { self.0.borrow_mut().push(1); }
+}
+pub fn logs(cells: Vec<RefCell<Vec<u32>>>) -> Vec<MockLog> {
+    cells.into_iter().map(MockLog).collect()
+}
+";
+    let outcome = outcome_at("lib.rs", source, false);
+    assert!(outcome.applied.is_empty(), "{:?}", outcome.applied);
+    let reason = review_reason_for(&outcome, "MockLog");
+    assert!(
+        reason.contains("`MockLog` is passed as a function at line 7"),
+        "{reason}"
+    );
 }

@@ -4,7 +4,7 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use ra_ap_syntax::ast::{self, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
+use ra_ap_syntax::ast::{self, HasAttrs, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
 
 use super::text::{derive_names, node_range};
@@ -27,9 +27,47 @@ pub enum FieldKind {
 
 #[derive(Clone, Debug)]
 pub struct FieldInfo {
+    /// The field's name, or its position (`"0"`) in a tuple struct.
     pub name: String,
-    pub node: ast::RecordField,
+    pub node: FieldNode,
     pub kind: FieldKind,
+}
+
+/// A field declaration: named in a record struct, positional in a tuple struct.
+#[derive(Clone, Debug)]
+pub enum FieldNode {
+    Named(ast::RecordField),
+    Positional(ast::TupleField),
+}
+
+impl FieldNode {
+    pub fn ty(&self) -> Option<ast::Type> {
+        match self {
+            FieldNode::Named(field) => field.ty(),
+            FieldNode::Positional(field) => field.ty(),
+        }
+    }
+
+    pub fn syntax(&self) -> &SyntaxNode {
+        match self {
+            FieldNode::Named(field) => field.syntax(),
+            FieldNode::Positional(field) => field.syntax(),
+        }
+    }
+
+    pub fn visibility(&self) -> Option<ast::Visibility> {
+        match self {
+            FieldNode::Named(field) => field.visibility(),
+            FieldNode::Positional(field) => field.visibility(),
+        }
+    }
+
+    pub fn has_attrs(&self) -> bool {
+        match self {
+            FieldNode::Named(field) => field.attrs().next().is_some(),
+            FieldNode::Positional(field) => field.attrs().next().is_some(),
+        }
+    }
 }
 
 /// How a method takes `self`.
@@ -55,9 +93,12 @@ pub struct MethodInfo {
 pub struct StructInfo {
     pub name: String,
     pub node: ast::Struct,
-    /// Record fields; empty for tuple and unit structs.
+    /// Named fields of a record struct, or positional fields of a tuple struct; empty for a unit
+    /// struct.
     pub fields: Vec<FieldInfo>,
     pub is_record: bool,
+    /// Declared as `struct MockX(A, B);`, built by calls such as `MockX(a, b)`.
+    pub is_tuple: bool,
     pub derives: Vec<String>,
     /// The `unsafe impl Sync` or `unsafe impl Send` items for this struct.
     pub unsafe_impls: Vec<ast::Impl>,
@@ -99,6 +140,9 @@ pub struct FileIndex {
     tokens: OnceCell<Vec<SyntaxToken>>,
     /// Every struct literal of the file, such as `MockMailer { .. }` or `Self { .. }`.
     pub record_exprs: Vec<ast::RecordExpr>,
+    /// Every call of a capitalised path, such as `MockLog(..)` or `Self(..)`: the ones that build
+    /// tuple structs, among enum variants and other calls.
+    pub capitalised_calls: Vec<ast::CallExpr>,
 }
 
 impl FileIndex {
@@ -107,13 +151,24 @@ impl FileIndex {
         let mut structs: Vec<StructInfo> = Vec::new();
         let mut impls: Vec<ast::Impl> = Vec::new();
         let mut record_exprs = Vec::new();
+        let mut capitalised_calls = Vec::new();
         for node in root.descendants() {
             if let Some(item) = ast::Struct::cast(node.clone()) {
                 structs.extend(struct_info(item));
             } else if let Some(item) = ast::Impl::cast(node.clone()) {
                 impls.push(item);
-            } else if let Some(literal) = ast::RecordExpr::cast(node) {
+            } else if let Some(literal) = ast::RecordExpr::cast(node.clone()) {
                 record_exprs.push(literal);
+            } else if let Some(call) = ast::CallExpr::cast(node) {
+                if call_path(&call).and_then(|path| path.segment()).is_some_and(|segment| {
+                    segment
+                        .syntax()
+                        .text()
+                        .char_at(0.into())
+                        .is_some_and(|c| c.is_uppercase())
+                }) {
+                    capitalised_calls.push(call);
+                }
             }
         }
 
@@ -149,6 +204,7 @@ impl FileIndex {
             structs,
             impls,
             record_exprs,
+            capitalised_calls,
             root: root.clone(),
             tokens: OnceCell::new(),
         }
@@ -181,6 +237,14 @@ impl FileIndex {
     }
 }
 
+/// Returns the callee of a call when the callee is a plain path: `MockLog` in `MockLog(x)`.
+pub fn call_path(call: &ast::CallExpr) -> Option<ast::Path> {
+    let ast::Expr::PathExpr(callee) = call.expr()? else {
+        return None;
+    };
+    callee.path()
+}
+
 /// The functions of an impl block.
 pub fn methods_of(item: &ast::Impl) -> Vec<MethodInfo> {
     let in_trait_impl = item.trait_().is_some();
@@ -204,16 +268,30 @@ fn struct_info(node: ast::Struct) -> Option<StructInfo> {
     let name = node.name()?.text().to_string();
     let mut fields = Vec::new();
     let is_record = matches!(node.field_list(), Some(ast::FieldList::RecordFieldList(_)));
-    if let Some(ast::FieldList::RecordFieldList(list)) = node.field_list() {
-        for field in list.fields() {
-            let Some(field_name) = field.name() else { continue };
-            let kind = field.ty().map_or(FieldKind::Other, |ty| field_kind(&ty));
-            fields.push(FieldInfo {
-                name: field_name.text().to_string(),
-                node: field,
-                kind,
-            });
+    let is_tuple = matches!(node.field_list(), Some(ast::FieldList::TupleFieldList(_)));
+    match node.field_list() {
+        Some(ast::FieldList::RecordFieldList(list)) => {
+            for field in list.fields() {
+                let Some(field_name) = field.name() else { continue };
+                let kind = field.ty().map_or(FieldKind::Other, |ty| field_kind(&ty));
+                fields.push(FieldInfo {
+                    name: field_name.text().to_string(),
+                    node: FieldNode::Named(field),
+                    kind,
+                });
+            }
         }
+        Some(ast::FieldList::TupleFieldList(list)) => {
+            for (position, field) in list.fields().enumerate() {
+                let kind = field.ty().map_or(FieldKind::Other, |ty| field_kind(&ty));
+                fields.push(FieldInfo {
+                    name: position.to_string(),
+                    node: FieldNode::Positional(field),
+                    kind,
+                });
+            }
+        }
+        None => {}
     }
     let derives = derive_names(&node);
     Some(StructInfo {
@@ -221,6 +299,7 @@ fn struct_info(node: ast::Struct) -> Option<StructInfo> {
         node,
         fields,
         is_record,
+        is_tuple,
         derives,
         unsafe_impls: Vec::new(),
         impls: Vec::new(),

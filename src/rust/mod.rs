@@ -307,11 +307,6 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 );
                 continue;
             }
-            // Tuple and unit structs: fields reached as `self.0` are not supported.
-            if !info.is_record {
-                log::debug!("{path}: `{}` skipped: not a struct with named fields", info.name);
-                continue;
-            }
             // `// mockfix: ignore` or `// mockfix: ignore[rule-id]` above the struct.
             if suppression::is_suppressed(source, info.node.syntax(), &rule.id) {
                 log::debug!(

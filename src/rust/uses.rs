@@ -65,7 +65,8 @@ pub fn field_accesses(index: &FileIndex, fields: &[&str]) -> Vec<FieldAccess> {
     let kind_at = |i: usize| tokens.get(i).map(|token: &SyntaxToken| token.kind());
     let mut accesses = Vec::new();
     for i in 0..tokens.len().saturating_sub(1) {
-        if tokens[i].kind() != T![.] || tokens[i + 1].kind() != SyntaxKind::IDENT {
+        // `self.0` names a field of a tuple struct.
+        if tokens[i].kind() != T![.] || !matches!(tokens[i + 1].kind(), SyntaxKind::IDENT | SyntaxKind::INT_NUMBER) {
             continue;
         }
         let name = tokens[i + 1].text();

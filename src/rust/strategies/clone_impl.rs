@@ -20,7 +20,7 @@ use crate::rust::text::{
 /// Returns `None` when the impl cannot be written faithfully: a field carries an attribute such
 /// as `#[cfg(..)]`, or `Clone` is not in a plain `#[derive(..)]`.
 pub fn plan(source: &str, info: &StructInfo, cells: &[&str], lock_call: &str) -> Option<Vec<TextEdit>> {
-    if info.fields.iter().any(|field| field.node.attrs().next().is_some()) {
+    if info.fields.iter().any(|field| field.node.has_attrs()) {
         return None;
     }
     let mut edits = remove_derive(source, info)?;
@@ -41,23 +41,52 @@ pub fn plan(source: &str, info: &StructInfo, cells: &[&str], lock_call: &str) ->
         .where_clause()
         .map(|clause| format!(" {}", clause.syntax().text()))
         .unwrap_or_default();
+    // A positional field `0` is bound to the local `field_0`.
+    let local = |name: &str| {
+        if info.is_tuple {
+            format!("field_{name}")
+        } else {
+            name.to_string()
+        }
+    };
     let mut body = Vec::new();
     for name in cells {
         body.push(format!(
-            "{indent}{unit}{unit}let {name} = self.{name}.{lock_call}.clone();"
+            "{indent}{unit}{unit}let {} = self.{name}.{lock_call}.clone();",
+            local(name)
         ));
     }
-    body.push(format!("{indent}{unit}{unit}Self {{"));
-    for field in &info.fields {
-        let name = &field.name;
-        let value = if cells.contains(&name.as_str()) {
-            format!("Mutex::new({name})")
+    let values: Vec<String> = info
+        .fields
+        .iter()
+        .map(|field| {
+            let name = &field.name;
+            if cells.contains(&name.as_str()) {
+                format!("Mutex::new({})", local(name))
+            } else {
+                format!("self.{name}.clone()")
+            }
+        })
+        .collect();
+    if info.is_tuple {
+        let one_line = format!("{indent}{unit}{unit}Self({})", values.join(", "));
+        // rustfmt's default `max_width`.
+        if one_line.len() <= 100 {
+            body.push(one_line);
         } else {
-            format!("self.{name}.clone()")
-        };
-        body.push(format!("{indent}{unit}{unit}{unit}{name}: {value},"));
+            body.push(format!("{indent}{unit}{unit}Self("));
+            for value in &values {
+                body.push(format!("{indent}{unit}{unit}{unit}{value},"));
+            }
+            body.push(format!("{indent}{unit}{unit})"));
+        }
+    } else {
+        body.push(format!("{indent}{unit}{unit}Self {{"));
+        for (field, value) in info.fields.iter().zip(&values) {
+            body.push(format!("{indent}{unit}{unit}{unit}{}: {value},", field.name));
+        }
+        body.push(format!("{indent}{unit}{unit}}}"));
     }
-    body.push(format!("{indent}{unit}{unit}}}"));
 
     let mut lines = vec![
         String::new(),

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use ra_ap_syntax::ast::{self, AstNode, HasName, HasVisibility};
+use ra_ap_syntax::ast::{self, AstNode, HasName};
 use ra_ap_syntax::SyntaxNode;
 
 use super::{derive_blocker, struct_literals, PlanContext, Target};
@@ -74,7 +74,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         log::debug!("`{}`: no method loads and then stores the same atomic field", info.name);
         return None;
     }
-    if !info.is_record {
+    if !info.is_record && !info.is_tuple {
         return None;
     }
 
@@ -140,6 +140,13 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         .collect();
     if pending.is_empty() && existing_guard.is_some() {
         return None;
+    }
+    if info.is_tuple && existing_guard.is_none() {
+        finding.unfixable_reason = Some(format!(
+            "`{}` is a tuple struct, and a new lock field would change every `{}(..)` call that builds it; add a `Mutex<()>` field by hand, then run mockfix again",
+            info.name, info.name
+        ));
+        return Some(finding);
     }
     let access_offsets: Vec<usize> = accesses.iter().map(|access| access.offset).collect();
     let placements = match place_guards(ctx, info, &guarded, &calls, &access_offsets) {

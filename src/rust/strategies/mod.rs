@@ -13,11 +13,11 @@ pub mod static_mut;
 pub mod unsafe_sync;
 pub mod wrap;
 
-use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs};
+use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs};
 use ra_ap_syntax::SyntaxNode;
 
 use super::discipline::line_of;
-use super::index::{methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
+use super::index::{call_path, methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
 use super::text::node_range;
 use super::uses::{field_accesses, FieldAccess};
 use crate::edit::TextEdit;
@@ -143,6 +143,21 @@ pub fn target_accesses(
     for access in field_accesses(ctx.index, fields) {
         let on_own_self = access.on_self && target.impl_contains(access.offset);
         if access.on_self && !on_own_self {
+            continue;
+        }
+        // Any tuple has a `.0`, so outside the double's impls a positional access is a guess.
+        if !on_own_self && access.field.starts_with(|c: char| c.is_ascii_digit()) {
+            if access
+                .method
+                .as_deref()
+                .is_none_or(|method| kind_methods.contains(&method))
+            {
+                review.push(format!(
+                    "`.{}` at line {} may belong to another tuple, so it was left unchanged",
+                    access.field,
+                    line_of(ctx.source, access.offset)
+                ));
+            }
             continue;
         }
         let namesakes: Vec<&&FieldInfo> = other_fields.iter().filter(|field| field.name == access.field).collect();
@@ -271,8 +286,96 @@ pub fn rewrite_cell_field_types(info: &StructInfo, kind: FieldKind, cells: &[cra
     edits
 }
 
+/// One field's value where the double is built: `calls: RefCell::new(vec![])` in a struct literal,
+/// or the argument at the field's position in `MockLog(RefCell::new(vec![]))`.
+pub struct Initialiser {
+    pub field: String,
+    /// `None` for shorthand, as in `MockMailer { calls }`.
+    pub value: Option<ast::Expr>,
+    pub offset: usize,
+}
+
+/// Returns the initialisers of `fields` in every struct literal and tuple-struct call that builds
+/// the double in this file. A tuple struct's name passed as a function, as in `.map(MockLog)`,
+/// builds it from values made elsewhere, so that use is added to `review`.
+pub fn field_initialisers(
+    ctx: &PlanContext,
+    target: &Target,
+    fields: &[&str],
+    review: &mut Vec<String>,
+) -> Vec<Initialiser> {
+    let mut initialisers = Vec::new();
+    for literal in struct_literals(ctx, target) {
+        let Some(list) = literal.record_expr_field_list() else {
+            continue;
+        };
+        for field in list.fields() {
+            let Some(name) = field.field_name() else { continue };
+            if !fields.iter().any(|field| name.text() == *field) {
+                continue;
+            }
+            initialisers.push(Initialiser {
+                field: name.text().to_string(),
+                value: field.expr().filter(|_| field.colon_token().is_some()),
+                offset: node_range(field.syntax()).0,
+            });
+        }
+    }
+    if !fields
+        .iter()
+        .any(|field| field.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return initialisers;
+    }
+    for call in &ctx.index.capitalised_calls {
+        if !builds_target(call, target) {
+            continue;
+        }
+        for (position, argument) in call.arg_list().into_iter().flat_map(|list| list.args()).enumerate() {
+            let field = position.to_string();
+            if fields.contains(&field.as_str()) {
+                initialisers.push(Initialiser {
+                    field,
+                    offset: node_range(argument.syntax()).0,
+                    value: Some(argument),
+                });
+            }
+        }
+    }
+    for token in ctx.index.tokens().iter().filter(|token| token.text() == target.name) {
+        let Some(path_expr) = token.parent_ancestors().find_map(ast::PathExpr::cast) else {
+            continue;
+        };
+        let is_callee = path_expr
+            .syntax()
+            .parent()
+            .and_then(ast::CallExpr::cast)
+            .and_then(|call| call.expr())
+            .is_some_and(|callee| callee.syntax() == path_expr.syntax());
+        if !is_callee {
+            review.push(format!(
+                "`{}` is passed as a function at line {}, so the values it is built from were left unchanged",
+                target.name,
+                line_of(ctx.source, node_range(path_expr.syntax()).0)
+            ));
+        }
+    }
+    initialisers
+}
+
+/// Returns whether `call` is `Name(..)` for the target double, or `Self(..)` inside its impls.
+fn builds_target(call: &ast::CallExpr, target: &Target) -> bool {
+    let Some(segment) = call_path(call).and_then(|path| path.segment()) else {
+        return false;
+    };
+    if segment.self_type_token().is_some() {
+        return target.impl_contains(node_range(call.syntax()).0);
+    }
+    segment.name_ref().is_some_and(|name| name.text() == target.name)
+}
+
 /// Plans `Cell::new(x)` (for `cell_type` `Cell`) becoming `AtomicUsize::new(x)` or `Mutex::new(x)`
-/// in the double's struct literals. A field initialised some other way is added to `review`.
+/// where the double is built. A field initialised some other way is added to `review`.
 pub fn rewrite_cell_constructors(
     ctx: &PlanContext,
     target: &Target,
@@ -280,32 +383,28 @@ pub fn rewrite_cell_constructors(
     cell_type: &str,
     review: &mut Vec<String>,
 ) -> Vec<TextEdit> {
+    let names: Vec<&str> = cells.iter().map(|cell| cell.name.as_str()).collect();
     let mut edits = Vec::new();
-    for literal in struct_literals(ctx, target) {
-        let Some(list) = literal.record_expr_field_list() else {
+    for initialiser in field_initialisers(ctx, target, &names, review) {
+        let name = &initialiser.field;
+        let Some(cell) = cells.iter().find(|cell| cell.name == *name) else {
             continue;
         };
-        for field in list.fields() {
-            let Some(name) = field.field_name() else { continue };
-            let Some(cell) = cells.iter().find(|cell| name.text() == cell.name.as_str()) else {
-                continue;
-            };
-            let line = line_of(ctx.source, node_range(field.syntax()).0);
-            let Some(value) = field.expr().filter(|_| field.colon_token().is_some()) else {
-                review.push(format!(
-                    "`{name}` is initialised by shorthand at line {line}, which mockfix cannot convert"
-                ));
-                continue;
-            };
-            let replacement = cell.atomic.as_deref().unwrap_or("Mutex");
-            match constructor_qualifier(&value, cell_type) {
-                Some((start, end)) => edits.push(TextEdit::replace(start, end, replacement)),
-                None if is_default_call(&value) => {}
-                None => review.push(format!(
-                    "`{name}` is initialised with `{}` at line {line}, which mockfix cannot convert",
-                    value.syntax().text()
-                )),
-            }
+        let line = line_of(ctx.source, initialiser.offset);
+        let Some(value) = initialiser.value else {
+            review.push(format!(
+                "`{name}` is initialised by shorthand at line {line}, which mockfix cannot convert"
+            ));
+            continue;
+        };
+        let replacement = cell.atomic.as_deref().unwrap_or("Mutex");
+        match constructor_qualifier(&value, cell_type) {
+            Some((start, end)) => edits.push(TextEdit::replace(start, end, replacement)),
+            None if is_default_call(&value) => {}
+            None => review.push(format!(
+                "`{name}` is initialised with `{}` at line {line}, which mockfix cannot convert",
+                value.syntax().text()
+            )),
         }
     }
     edits

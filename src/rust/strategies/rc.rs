@@ -183,7 +183,7 @@ impl<'a> RcPlanner<'a> {
             }
         }
         let locals = shared_locals(self.ctx, &shared_fields, functions);
-        self.rewrite_borrows(&shared_fields, &locals);
+        self.rewrite_borrows(double_fields, &shared_fields, &locals);
     }
 
     /// `Rc<RefCell<T>>` becomes `Arc<Mutex<T>>` and `Rc<T>` becomes `Arc<T>`, wherever the file
@@ -268,7 +268,12 @@ impl<'a> RcPlanner<'a> {
 
     /// `.borrow()` and `.borrow_mut()` become a lock on every receiver known to hold an
     /// `Rc<RefCell<T>>`: a field of that type or a local bound to one.
-    fn rewrite_borrows(&mut self, shared_fields: &BTreeSet<String>, locals: &BTreeMap<(usize, String), usize>) {
+    fn rewrite_borrows(
+        &mut self,
+        double_fields: &[String],
+        shared_fields: &BTreeSet<String>,
+        locals: &BTreeMap<(usize, String), usize>,
+    ) {
         let tokens = self.ctx.index.tokens().to_vec();
         for i in 1..tokens.len().saturating_sub(3) {
             let (dot, method, open, close) = (&tokens[i], &tokens[i + 1], &tokens[i + 2], tokens.get(i + 3));
@@ -286,6 +291,21 @@ impl<'a> RcPlanner<'a> {
                 SyntaxKind::IDENT if before == Some(T![.]) => shared_fields.contains(receiver.text()),
                 SyntaxKind::IDENT => enclosing_scope(receiver)
                     .is_some_and(|scope| locals.contains_key(&(scope, receiver.text().to_string()))),
+                // Any tuple has a `.0`, so only `self.0` inside the impls of a struct whose field
+                // `0` is shared counts.
+                SyntaxKind::INT_NUMBER if before == Some(T![.]) && i >= 3 && tokens[i - 3].kind() == T![self] => {
+                    let field = receiver.text();
+                    (double_fields.iter().any(|name| name == field) && self.target.impl_contains(offset))
+                        || self.ctx.index.structs.iter().any(|info| {
+                            info.impl_contains(offset)
+                                && info.field(field).is_some_and(|field| {
+                                    field
+                                        .node
+                                        .ty()
+                                        .is_some_and(|ty| is_rc_refcell(&ty.syntax().text().to_string()))
+                                })
+                        })
+                }
                 _ => false,
             };
             if !shared {

@@ -16,13 +16,10 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{
-    clone_impl, constructor_qualifier, derive_blocker, first_use, is_default_call, struct_literals, target_accesses,
-    PlanContext, Target,
-};
+use super::{clone_impl, derive_blocker, first_use, rewrite_cell_constructors, target_accesses, PlanContext, Target};
 use crate::config::Rule;
 use crate::edit::TextEdit;
-use crate::fix::{Applicability, Conversion, Finding, Fix};
+use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
 use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::index::{FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
@@ -214,36 +211,17 @@ impl<'a> WrapPlanner<'a> {
         }
     }
 
-    /// `RefCell::new(x)` in the struct's literals becomes `Mutex::new(x)`.
+    /// `RefCell::new(x)` where the double is built becomes `Mutex::new(x)`.
     fn rewrite_constructors(&mut self, cells: &[&str]) {
-        for literal in struct_literals(self.ctx, &self.target) {
-            let Some(list) = literal.record_expr_field_list() else {
-                continue;
-            };
-            for field in list.fields() {
-                let Some(name) = field.field_name() else { continue };
-                if !cells.iter().any(|cell| name.text() == *cell) {
-                    continue;
-                }
-                let start = node_range(field.syntax()).0;
-                let Some(value) = field.expr().filter(|_| field.colon_token().is_some()) else {
-                    self.review.push(format!(
-                        "`{name}` is initialised by shorthand at line {}, which mockfix cannot convert to a `Mutex`",
-                        self.line(start)
-                    ));
-                    continue;
-                };
-                if let Some((start, end)) = constructor_qualifier(&value, "RefCell") {
-                    self.edits.push(TextEdit::replace(start, end, "Mutex"));
-                } else if !is_default_call(&value) {
-                    self.review.push(format!(
-                        "`{name}` is initialised with `{}` at line {}, which mockfix cannot convert to a `Mutex`",
-                        value.syntax().text(),
-                        self.line(start)
-                    ));
-                }
-            }
-        }
+        let fields: Vec<CellField> = cells
+            .iter()
+            .map(|name| CellField {
+                name: name.to_string(),
+                atomic: None,
+            })
+            .collect();
+        let edits = rewrite_cell_constructors(self.ctx, &self.target, &fields, "RefCell", &mut self.review);
+        self.edits.extend(edits);
     }
 
     fn rewrite_accesses(&mut self, cells: &[&str]) {
