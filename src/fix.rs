@@ -43,6 +43,8 @@ pub enum Conversion {
     /// These `RefCell` fields became `Mutex`es, locked with `.{lock_call}`.
     Wrap {
         fields: Vec<String>,
+        /// `Mutex`, or `tokio::sync::Mutex` for state held across `.await`.
+        mutex_type: String,
         lock_call: String,
         /// For each method of the double, the fields it locks, directly or through other methods.
         method_locks: BTreeMap<String, BTreeSet<String>>,

@@ -1,31 +1,12 @@
 //! A double in `src/` whose fields and literals are used by an integration test in `tests/`: the
 //! fix must change both, and the fixed crate must build and pass its threaded test with cargo.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn cargo_test(crate_dir: &Path, target_dir: &Path) -> std::process::Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    Command::new(cargo)
-        .args(["test", "--offline", "--quiet"])
-        .env("CARGO_TARGET_DIR", target_dir)
-        .current_dir(crate_dir)
-        .output()
-        .expect("cargo runs")
-}
+use support::{cargo_test, copy_tree};
 
 fn fixture_crate() -> (tempfile::TempDir, PathBuf) {
     let folder = tempfile::tempdir().unwrap();

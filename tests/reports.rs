@@ -817,3 +817,59 @@ pub fn logs(cells: Vec<RefCell<Vec<u32>>>) -> Vec<MockLog> {
         "{reason}"
     );
 }
+
+#[test]
+fn await_borrow_used_in_sync_code_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct FakeClock { now: RefCell<u64> }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let mut now = self.now.borrow_mut();
+        *now += tick().await;
+    }
+    pub fn now(&self) -> u64 { *self.now.borrow() }
+}
+async fn tick() -> u64 { tokio::task::yield_now().await; 1 }
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(
+        reason.contains("it is also used outside async code at line 8"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn await_borrow_with_derived_clone_is_reported() {
+    let source = "use std::cell::RefCell;
+#[derive(Clone)]
+pub struct FakeClock { now: RefCell<u64> }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let mut now = self.now.borrow_mut();
+        *now += tick().await;
+    }
+}
+async fn tick() -> u64 { tokio::task::yield_now().await; 1 }
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(
+        reason.contains("a `tokio::sync::Mutex` cannot be locked in `clone`"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn await_borrow_without_tokio_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct FakeClock { now: RefCell<u64> }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let mut now = self.now.borrow_mut();
+        *now += tick().await;
+    }
+}
+async fn tick() -> u64 { 1 }
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(reason.contains("held across the `.await` at line 6"), "{reason}");
+}

@@ -86,6 +86,8 @@ fn format_config(project: &ProjectSettings, rules: &RuleSet) -> String {
             &quoted(rule.lock.name()),
             option(|o| o.lock.is_some()),
         );
+        // The rule file alone sets `async_lock`: project layers cannot override it.
+        line(&mut out, "async_lock", &quoted(rule.async_lock.name()), &rule_file);
         line(
             &mut out,
             "guard_field",

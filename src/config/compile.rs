@@ -162,6 +162,26 @@ impl LockPolicy {
     }
 }
 
+/// The lock a fix may use for state that stays locked across `.await`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsyncLock {
+    /// Report such state instead of fixing it.
+    None,
+    /// `tokio::sync::Mutex`, locked with `.lock().await`, in files that name `tokio`.
+    Tokio,
+}
+
+impl AsyncLock {
+    pub const NAMES: &'static [(&'static str, AsyncLock)] = &[("none", AsyncLock::None), ("tokio", AsyncLock::Tokio)];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AsyncLock::None => "none",
+            AsyncLock::Tokio => "tokio",
+        }
+    }
+}
+
 /// The type of the mutex field that a Go fix adds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GoMutexType {
@@ -275,6 +295,8 @@ pub struct Rule {
     /// Name of the variable that holds the guard in each method.
     pub guard_binding: String,
     pub lock: LockPolicy,
+    /// The lock for state held across `.await`. Default `none`.
+    pub async_lock: AsyncLock,
     /// The ordering of the atomic operations that a fix writes. Default `SeqCst`.
     pub ordering: AtomicOrdering,
     /// Go only: the type of the mutex field that a fix adds. Default `sync.Mutex`.
@@ -453,6 +475,10 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
         Some(lock) => parse_choice(lock, "fix.lock", LockPolicy::NAMES, &error_at)?,
         None => LockPolicy::Unwrap,
     };
+    let async_lock = match &raw.fix.async_lock {
+        Some(async_lock) => parse_choice(async_lock, "fix.async_lock", AsyncLock::NAMES, &error_at)?,
+        None => AsyncLock::None,
+    };
     let ordering = match &raw.fix.ordering {
         Some(ordering) => parse_choice(ordering, "fix.ordering", AtomicOrdering::NAMES, &error_at)?,
         None => AtomicOrdering::SeqCst,
@@ -524,6 +550,7 @@ pub fn compile_rule(id: &str, file: &Path, text: &str) -> Result<Rule, RuleError
         guard_field,
         guard_binding,
         lock,
+        async_lock,
         ordering,
         mutex_type,
         example: raw.example.map(|example| (example.before, example.after)),
@@ -538,9 +565,10 @@ fn check_language_keys(
     language: Language,
     error_at: &impl Fn(Option<std::ops::Range<usize>>, String) -> RuleError,
 ) -> Result<(), RuleError> {
-    let rust_only: [(&str, Option<std::ops::Range<usize>>); 4] = [
+    let rust_only: [(&str, Option<std::ops::Range<usize>>); 5] = [
         ("fix.guard_binding", raw.fix.guard_binding.as_ref().map(Spanned::span)),
         ("fix.lock", raw.fix.lock.as_ref().map(Spanned::span)),
+        ("fix.async_lock", raw.fix.async_lock.as_ref().map(Spanned::span)),
         ("fix.ordering", raw.fix.ordering.as_ref().map(Spanned::span)),
         (
             "structs.any_name_with_unsafe_sync",

@@ -13,8 +13,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use compile::{
-    compile_rule, is_identifier, AtomicOrdering, GoMutexType, LockPolicy, Rule, RuleTest, StateKind, Strategy,
-    DEFAULT_TEST_PATH,
+    compile_rule, is_identifier, AsyncLock, AtomicOrdering, GoMutexType, LockPolicy, Rule, RuleTest, StateKind,
+    Strategy, DEFAULT_TEST_PATH,
 };
 
 /// The built-in rules: `(id, TOML text)`. The id is the file name without `.toml`.

@@ -63,6 +63,8 @@ pub struct FixSection {
     /// or `Relaxed`.
     pub ordering: Option<Spanned<String>>,
     pub lock: Option<Spanned<String>>,
+    /// The lock for state held across `.await`: `tokio` or `none`.
+    pub async_lock: Option<Spanned<String>>,
     /// Go only: the type of the mutex field that a fix adds, `sync.Mutex` or `sync.RWMutex`.
     pub mutex_type: Option<Spanned<String>>,
 }

@@ -79,20 +79,18 @@ pub fn locks_by_method(
 /// Returns why the planned locks are unsafe, if they are: a lock taken again while it is held
 /// (directly, or by a method called on the same value), a lock held across `.await`, the value
 /// passed to a call that may re-enter it while locked, or two fields locked in both orders.
+/// `awaits_allowed` is set for a lock made to be held across `.await`, as `tokio::sync::Mutex` is.
 pub fn find_lock_hazard(
     source: &str,
     tokens: &[SyntaxToken],
     sites: &[LockSite],
     calls: &[MethodCall],
     locks: &BTreeMap<String, BTreeSet<String>>,
+    awaits_allowed: bool,
 ) -> Option<String> {
     let mut nested_orders: Vec<(String, String, usize)> = Vec::new();
     for site in sites {
-        let (start, end) = if site.held_to_block_end {
-            let_scope(&site.token)
-        } else {
-            lock_span(&site.token)
-        };
+        let (start, end) = held_span(site);
         let inside = |offset: usize| start <= offset && offset < end;
         let line = line_of(source, site.offset);
 
@@ -129,7 +127,11 @@ pub fn find_lock_hazard(
         }
 
         let span_tokens = tokens_in(tokens, start, end);
-        if let Some(await_token) = span_tokens.iter().find(|token| token.kind() == T![await]) {
+        if let Some(await_token) = span_tokens
+            .iter()
+            .find(|token| token.kind() == T![await])
+            .filter(|_| !awaits_allowed)
+        {
             return Some(format!(
                 "the lock of `{}` taken at line {line} would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`; move the borrow out of the awaiting statement, then run mockfix again",
                 site.field,
@@ -215,6 +217,42 @@ pub fn line_of(source: &str, offset: usize) -> usize {
 /// A lock taken in an expression is a temporary: it lives until the end of the enclosing
 /// statement, or of a shorter temporary scope such as an `if` condition, a match arm or a closure
 /// body. A lock bound with `let` lives until the end of the block.
+/// Returns whether the lock of any of `sites` would be held across an `.await`.
+pub fn held_across_await(tokens: &[SyntaxToken], sites: &[LockSite]) -> bool {
+    sites.iter().any(|site| {
+        let (start, end) = held_span(site);
+        tokens_in(tokens, start, end)
+            .iter()
+            .any(|token| token.kind() == T![await])
+    })
+}
+
+/// Returns whether the code at `token` runs in an `async` function, block or closure, where a
+/// lock can be awaited.
+pub fn in_async_context(token: &SyntaxToken) -> bool {
+    for node in token.parent_ancestors() {
+        if let Some(block) = ast::BlockExpr::cast(node.clone()) {
+            if block.async_token().is_some() {
+                return true;
+            }
+        } else if let Some(closure) = ast::ClosureExpr::cast(node.clone()) {
+            return closure.async_token().is_some();
+        } else if let Some(function) = ast::Fn::cast(node) {
+            return function.async_token().is_some();
+        }
+    }
+    false
+}
+
+/// Returns the byte range in which the lock taken at `site` is held.
+fn held_span(site: &LockSite) -> (usize, usize) {
+    if site.held_to_block_end {
+        let_scope(&site.token)
+    } else {
+        lock_span(&site.token)
+    }
+}
+
 fn lock_span(token: &SyntaxToken) -> (usize, usize) {
     let (start, end) = temporary_scope(token);
     // The statements of a block before the one that takes the lock have run already, so the span

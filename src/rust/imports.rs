@@ -472,9 +472,19 @@ fn remove_tree(source: &str, tree: &ast::UseTree) -> Vec<TextEdit> {
         let content_end = line_content_end(source, end);
         let alone = source[line_begin..start].trim().is_empty() && source[end..content_end].trim().is_empty();
         if alone {
-            let next_line = source[content_end..]
-                .find('\n')
-                .map_or(source.len(), |i| content_end + i + 1);
+            let line_after = |from: usize| source[from..].find('\n').map_or(source.len(), |i| from + i + 1);
+            let mut next_line = line_after(content_end);
+            // When the item was the only line of its group, the blank line after it goes too, so
+            // that no blank line is left at the top of the file or doubled.
+            let is_blank = |from: usize, to: usize| source[from..to].trim().is_empty();
+            let blank_before = line_begin == 0 || {
+                let previous = line_start(source, line_begin - 1);
+                is_blank(previous, line_begin)
+            };
+            let following = line_after(next_line);
+            if blank_before && next_line < source.len() && is_blank(next_line, following) {
+                next_line = following;
+            }
             return vec![TextEdit::delete(line_begin, next_line)];
         }
         return vec![TextEdit::delete(start, end)];

@@ -204,10 +204,12 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
     let (edits, problems) = match &double.conversion {
         Conversion::Wrap {
             fields,
+            mutex_type,
             lock_call,
             method_locks,
         } => {
-            let plan = strategies::wrap::plan_foreign(ctx, name, fields, lock_call, method_locks);
+            let style = strategies::wrap::LockStyle::of(mutex_type, lock_call);
+            let plan = strategies::wrap::plan_foreign(ctx, name, fields, style, method_locks);
             (plan.edits, plan.problems)
         }
         Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),

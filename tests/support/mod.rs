@@ -84,3 +84,29 @@ impl MockMailer {
     }
 }
 ";
+
+/// Copies the folder `from` to `to`, with everything in it.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Runs `cargo test` on the crate in `crate_dir`, building into `target_dir`. The crate's
+/// dependencies are downloaded if cargo has not cached them yet.
+pub fn cargo_test(crate_dir: &Path, target_dir: &Path) -> Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    Command::new(cargo)
+        .args(["test", "--quiet"])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(crate_dir)
+        .output()
+        .expect("cargo runs")
+}

@@ -251,7 +251,7 @@ impl<'a> CellPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known, false)
     }
 
     /// `Cell<usize>` becomes `AtomicUsize`; `Cell<T>` becomes `Mutex<T>`.
@@ -264,7 +264,7 @@ impl<'a> CellPlanner<'a> {
 
     /// `Cell::new(x)` in the double's literals becomes `AtomicUsize::new(x)` or `Mutex::new(x)`.
     fn rewrite_constructors(&mut self) {
-        let edits = rewrite_cell_constructors(self.ctx, &self.target, self.fields, "Cell", &mut self.review);
+        let edits = rewrite_cell_constructors(self.ctx, &self.target, self.fields, "Cell", "Mutex", &mut self.review);
         self.edits.extend(edits);
     }
 

@@ -447,12 +447,14 @@ fn hazards_in(
 ) -> Vec<(usize, String)> {
     let mut hazards = Vec::new();
     let tokens = tokens_in(ctx.index.tokens(), start, end);
+    // FIXME: a guard held across `.await` could be a `tokio::sync::Mutex<()>` in crates that use
+    // tokio, as the wrap strategy does for `RefCell`; here it is only reported.
     for await_token in tokens.iter().filter(|token| token.kind() == ra_ap_syntax::T![await]) {
         let offset = token_range(await_token).0;
         hazards.push((
             offset,
             format!(
-                "a guard in `{}` would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`",
+                "a guard in `{}` would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`; guard it with a `tokio::sync::Mutex<()>` by hand",
                 method.name,
                 line_of(ctx.source, offset)
             ),

@@ -211,18 +211,27 @@ pub fn first_use(ctx: &PlanContext, target: &Target, fields: &[&str], what: &str
 }
 
 /// Checks the planned `lock_sites` of the target double for deadlocks, and returns what each of
-/// its methods locks; `known` says what methods defined in other files lock.
+/// its methods locks; `known` says what methods defined in other files lock. `awaits_allowed`
+/// is set for a lock that may be held across `.await`.
 pub fn check_locks(
     ctx: &PlanContext,
     target: &Target,
     lock_sites: &[crate::rust::discipline::LockSite],
     known: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    awaits_allowed: bool,
 ) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>, String> {
     let mut names: Vec<&str> = target.methods.iter().map(|method| method.name.as_str()).collect();
     names.extend(known.keys().map(String::as_str));
     let calls = crate::rust::uses::method_calls(ctx.index, &names);
     let locks = crate::rust::discipline::locks_by_method(&target.methods, lock_sites, &calls, known);
-    match crate::rust::discipline::find_lock_hazard(ctx.source, ctx.index.tokens(), lock_sites, &calls, &locks) {
+    match crate::rust::discipline::find_lock_hazard(
+        ctx.source,
+        ctx.index.tokens(),
+        lock_sites,
+        &calls,
+        &locks,
+        awaits_allowed,
+    ) {
         Some(reason) => Err(reason),
         None => Ok(locks),
     }
@@ -374,13 +383,15 @@ fn builds_target(call: &ast::CallExpr, target: &Target) -> bool {
     segment.name_ref().is_some_and(|name| name.text() == target.name)
 }
 
-/// Plans `Cell::new(x)` (for `cell_type` `Cell`) becoming `AtomicUsize::new(x)` or `Mutex::new(x)`
+/// Plans `Cell::new(x)` (for `cell_type` `Cell`) becoming `AtomicUsize::new(x)` or `Mutex::new(x)`,
+/// with `mutex_type` for `Mutex`,
 /// where the double is built. A field initialised some other way is added to `review`.
 pub fn rewrite_cell_constructors(
     ctx: &PlanContext,
     target: &Target,
     cells: &[crate::fix::CellField],
     cell_type: &str,
+    mutex_type: &str,
     review: &mut Vec<String>,
 ) -> Vec<TextEdit> {
     let names: Vec<&str> = cells.iter().map(|cell| cell.name.as_str()).collect();
@@ -397,7 +408,7 @@ pub fn rewrite_cell_constructors(
             ));
             continue;
         };
-        let replacement = cell.atomic.as_deref().unwrap_or("Mutex");
+        let replacement = cell.atomic.as_deref().unwrap_or(mutex_type);
         match constructor_qualifier(&value, cell_type) {
             Some((start, end)) => edits.push(TextEdit::replace(start, end, replacement)),
             None if is_default_call(&value) => {}

@@ -163,7 +163,7 @@ impl<'a> RcPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known, false)
     }
 
     fn rewrite_file(&mut self, double_fields: &[String], functions: &[SharedResult]) {

@@ -110,9 +110,20 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         edits.extend(fix.edits);
         review.extend(fix.review_reason);
         if let Conversion::Wrap {
-            method_locks: locks, ..
+            method_locks: locks,
+            mutex_type,
+            ..
         } = fix.conversion
         {
+            // FIXME: state held across `.await` behind `unsafe impl Sync` could get a
+            // `tokio::sync::Mutex` too, but the uses in other files would not follow it.
+            if mutex_type != "Mutex" {
+                finding.unfixable_reason = Some(format!(
+                    "a `RefCell` of `{}` is held across `.await`, which needs a `tokio::sync::Mutex`, and mockfix does not convert that under `unsafe impl Sync`; convert it by hand, then run mockfix again",
+                    info.name
+                ));
+                return Some(finding);
+            }
             method_locks = locks;
         }
     } else if uses_mutex {
@@ -201,7 +212,7 @@ pub fn plan_foreign(
     let mut edits = Vec::new();
     let mut problems = Vec::new();
     if !refcells.is_empty() {
-        let wrapped = wrap::plan_foreign(ctx, name, refcells, lock_call, method_locks);
+        let wrapped = wrap::plan_foreign(ctx, name, refcells, wrap::LockStyle::blocking(lock_call), method_locks);
         edits.extend(wrapped.edits);
         problems.extend(wrapped.problems);
     }
@@ -265,7 +276,7 @@ impl<'a> CellPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known, false)
     }
 
     /// `UnsafeCell<u64>` becomes `AtomicU64`; `UnsafeCell<T>` becomes `Mutex<T>`.
@@ -278,7 +289,14 @@ impl<'a> CellPlanner<'a> {
 
     /// `UnsafeCell::new(x)` in the struct's literals becomes `AtomicU64::new(x)` or `Mutex::new(x)`.
     fn rewrite_constructors(&mut self) {
-        let edits = rewrite_cell_constructors(self.ctx, &self.target, self.cells, "UnsafeCell", &mut self.review);
+        let edits = rewrite_cell_constructors(
+            self.ctx,
+            &self.target,
+            self.cells,
+            "UnsafeCell",
+            "Mutex",
+            &mut self.review,
+        );
         self.edits.extend(edits);
     }
 

@@ -11,16 +11,23 @@
 //! `.get_mut()` unwrap the `LockResult` that `Mutex` returns. Any other use of the field makes the
 //! fix one that needs review, and two locks of one field that would be held at once make it no
 //! fix at all.
+//!
+//! A borrow that the code holds across `.await` cannot become a `std::sync::Mutex` guard: the
+//! future would stop being `Send`, and a task blocked on the lock would stall its thread. When
+//! the rule allows it and the file already names `tokio`, the field becomes a
+//! `tokio::sync::Mutex<T>` locked with `.lock().await` instead, as long as every use of it is in
+//! async code.
 
 use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
+use ra_ap_syntax::{SyntaxKind, T};
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{clone_impl, derive_blocker, first_use, rewrite_cell_constructors, target_accesses, PlanContext, Target};
-use crate::config::Rule;
+use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
-use crate::rust::discipline::{line_of, LockSite};
+use crate::rust::discipline::{held_across_await, in_async_context, line_of, LockSite};
 use crate::rust::index::{FieldKind, StructInfo};
 use crate::rust::text::{node_range, token_range};
 use crate::rust::uses::AccessKind;
@@ -74,48 +81,151 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         return Some(finding);
     }
 
-    let lock_call = rule.lock.lock_call();
-    let mut planner = WrapPlanner::new(ctx, Target::defined(info), lock_call);
-    planner.rewrite_field_types();
-    planner.rewrite_constructors(&cells);
-    planner.rewrite_accesses(&cells);
-    finding.related = first_use(ctx, &planner.target, &cells, "used");
-    let locks = match planner.check_locks(&BTreeMap::new()) {
-        Ok(locks) => locks,
-        Err(reason) => {
-            finding.unfixable_reason = Some(reason);
+    let blocking = LockStyle::blocking(rule.lock.lock_call());
+    let (planner, locks) = match plan_in_file(ctx, info, &cells, blocking, &mut finding) {
+        Ok(planned) => planned,
+        Err(refusal) if refusal.across_await && rule.async_lock == AsyncLock::Tokio && names_tokio(ctx) => {
+            match plan_in_file(ctx, info, &cells, LockStyle::TOKIO, &mut finding) {
+                Ok(planned) => planned,
+                Err(refusal) => {
+                    finding.unfixable_reason = Some(refusal.reason);
+                    return Some(finding);
+                }
+            }
+        }
+        Err(refusal) => {
+            finding.unfixable_reason = Some(refusal.reason);
             return Some(finding);
         }
     };
-    if info.derives.iter().any(|name| name == "Clone") {
-        match clone_impl::plan(ctx.source, info, &cells, lock_call) {
-            Some(edits) => planner.edits.extend(edits),
-            None => {
-                finding.unfixable_reason = Some(format!(
-                    "`{}` derives `Clone`, which `Mutex` does not implement, and mockfix cannot write the impl by hand because a field has attributes; implement `Clone` by hand, then run mockfix again",
-                    info.name
-                ));
-                return Some(finding);
-            }
-        }
-    }
-
     let (applicability, review_reason) = match planner.review.first() {
         None => (Applicability::Safe, None),
         Some(_) => (Applicability::NeedsReview, Some(planner.review.join("; "))),
     };
     finding.fix = Some(Fix {
-        title: format!("Replace `RefCell` with `Mutex` in `{}`", info.name),
+        title: format!(
+            "Replace `RefCell` with `{}` in `{}`",
+            planner.style.mutex_type, info.name
+        ),
         applicability,
         review_reason,
         edits: planner.edits,
         conversion: Conversion::Wrap {
             fields: finding.changed_fields.clone(),
-            lock_call: lock_call.to_string(),
+            mutex_type: planner.style.mutex_type.to_string(),
+            lock_call: planner.style.lock_call.to_string(),
             method_locks: locks,
         },
     });
     Some(finding)
+}
+
+/// Why a double's fields cannot be wrapped in one kind of lock.
+struct Refusal {
+    reason: String,
+    /// A lock would be held across `.await`, which an async lock allows.
+    across_await: bool,
+}
+
+/// Plans the fix of the double `info` with locks of `style`, in its own file, and returns the
+/// planner with its edits and what each method locks. `finding` gets the related locations.
+fn plan_in_file<'a>(
+    ctx: &'a PlanContext<'a>,
+    info: &'a StructInfo,
+    cells: &[&str],
+    style: LockStyle<'a>,
+    finding: &mut Finding,
+) -> Result<(WrapPlanner<'a>, BTreeMap<String, BTreeSet<String>>), Refusal> {
+    let mut planner = WrapPlanner::new(ctx, Target::defined(info), style);
+    planner.rewrite_field_types();
+    planner.rewrite_constructors(cells);
+    planner.rewrite_accesses(cells);
+    finding.related = first_use(ctx, &planner.target, cells, "used");
+    let locks = planner.check_locks(&BTreeMap::new()).map_err(|reason| Refusal {
+        across_await: !style.awaits && held_across_await(ctx.index.tokens(), &planner.lock_sites),
+        reason,
+    })?;
+    if let Some(reason) = planner.sync_context_lock() {
+        return Err(Refusal {
+            reason,
+            across_await: false,
+        });
+    }
+    if info.derives.iter().any(|name| name == "Clone") {
+        if style.awaits {
+            return Err(Refusal {
+                reason: format!(
+                    "`{}` derives `Clone`, and a `tokio::sync::Mutex` cannot be locked in `clone`, which is not async; implement `Clone` by hand, then run mockfix again",
+                    info.name
+                ),
+                across_await: false,
+            });
+        }
+        match clone_impl::plan(ctx.source, info, cells, style.lock_call) {
+            Some(edits) => planner.edits.extend(edits),
+            None => {
+                return Err(Refusal {
+                    reason: format!(
+                        "`{}` derives `Clone`, which `Mutex` does not implement, and mockfix cannot write the impl by hand because a field has attributes; implement `Clone` by hand, then run mockfix again",
+                        info.name
+                    ),
+                    across_await: false,
+                })
+            }
+        }
+    }
+    Ok((planner, locks))
+}
+
+/// Returns whether the file names the `tokio` crate in a path, as `use tokio::..` or
+/// `#[tokio::test]` do, so that its package depends on tokio.
+fn names_tokio(ctx: &PlanContext) -> bool {
+    let tokens = ctx.index.tokens();
+    tokens
+        .windows(2)
+        .any(|pair| pair[0].kind() == SyntaxKind::IDENT && pair[0].text() == "tokio" && pair[1].kind() == T![::])
+}
+
+/// How the fixed code locks a converted field.
+#[derive(Clone, Copy)]
+pub struct LockStyle<'a> {
+    /// The type that replaces `RefCell`.
+    pub mutex_type: &'a str,
+    /// The lock expression written after `.`: `lock().unwrap()` or `lock().await`.
+    pub lock_call: &'a str,
+    /// What `.get_mut()` and `.into_inner()` need after them: `.unwrap()` for a
+    /// `std::sync::Mutex`, which returns a `LockResult`.
+    pub unlocked_suffix: &'a str,
+    /// The lock may be held across `.await`, and may be taken only in async code.
+    pub awaits: bool,
+}
+
+impl<'a> LockStyle<'a> {
+    pub const TOKIO: LockStyle<'static> = LockStyle {
+        mutex_type: "tokio::sync::Mutex",
+        lock_call: "lock().await",
+        unlocked_suffix: "",
+        awaits: true,
+    };
+
+    /// Returns the style of a `std::sync::Mutex` locked with `lock_call`, such as `lock().unwrap()`.
+    pub fn blocking(lock_call: &'a str) -> LockStyle<'a> {
+        LockStyle {
+            mutex_type: "Mutex",
+            lock_call,
+            unlocked_suffix: &lock_call["lock()".len()..],
+            awaits: false,
+        }
+    }
+
+    /// Returns the style of a fix made in another file, from its type and lock expression.
+    pub fn of(mutex_type: &'a str, lock_call: &'a str) -> LockStyle<'a> {
+        if mutex_type == LockStyle::TOKIO.mutex_type {
+            LockStyle::TOKIO
+        } else {
+            LockStyle::blocking(lock_call)
+        }
+    }
 }
 
 /// The edits at the uses of a wrapped double declared in another file, or why they cannot be made.
@@ -130,17 +240,18 @@ pub fn plan_foreign(
     ctx: &PlanContext,
     name: &str,
     fields: &[String],
-    lock_call: &str,
+    style: LockStyle,
     method_locks: &BTreeMap<String, BTreeSet<String>>,
 ) -> ForeignPlan {
     let cells: Vec<&str> = fields.iter().map(String::as_str).collect();
-    let mut planner = WrapPlanner::new(ctx, Target::foreign(ctx.index, name), lock_call);
+    let mut planner = WrapPlanner::new(ctx, Target::foreign(ctx.index, name), style);
     planner.rewrite_constructors(&cells);
     planner.rewrite_accesses(&cells);
     let mut problems = planner.review.clone();
     if let Err(reason) = planner.check_locks(method_locks) {
         problems.push(reason);
     }
+    problems.extend(planner.sync_context_lock());
     ForeignPlan {
         edits: planner.edits,
         problems,
@@ -150,7 +261,7 @@ pub fn plan_foreign(
 struct WrapPlanner<'a> {
     ctx: &'a PlanContext<'a>,
     target: Target<'a>,
-    lock_call: &'a str,
+    style: LockStyle<'a>,
     edits: Vec<TextEdit>,
     /// Reasons why the fix needs review.
     review: Vec<String>,
@@ -158,11 +269,11 @@ struct WrapPlanner<'a> {
 }
 
 impl<'a> WrapPlanner<'a> {
-    fn new(ctx: &'a PlanContext<'a>, target: Target<'a>, lock_call: &'a str) -> WrapPlanner<'a> {
+    fn new(ctx: &'a PlanContext<'a>, target: Target<'a>, style: LockStyle<'a>) -> WrapPlanner<'a> {
         WrapPlanner {
             ctx,
             target,
-            lock_call,
+            style,
             edits: Vec::new(),
             review: Vec::new(),
             lock_sites: Vec::new(),
@@ -174,7 +285,21 @@ impl<'a> WrapPlanner<'a> {
         &self,
         known: &BTreeMap<String, BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-        super::check_locks(self.ctx, &self.target, &self.lock_sites, known)
+        super::check_locks(self.ctx, &self.target, &self.lock_sites, known, self.style.awaits)
+    }
+
+    /// Returns why the fix cannot use an async lock: a lock planned outside async code, where
+    /// it cannot be awaited.
+    fn sync_context_lock(&self) -> Option<String> {
+        if !self.style.awaits {
+            return None;
+        }
+        let site = self.lock_sites.iter().find(|site| !in_async_context(&site.token))?;
+        Some(format!(
+            "`{}` is held across `.await`, so it needs a `tokio::sync::Mutex`, but it is also used outside async code at line {}, where that lock cannot be awaited; make that code async or move the borrow out of the awaiting statement, then run mockfix again",
+            site.field,
+            self.line(site.offset)
+        ))
     }
 
     fn line(&self, offset: usize) -> usize {
@@ -194,7 +319,8 @@ impl<'a> WrapPlanner<'a> {
             };
             let (start, _) = node_range(path.syntax());
             let (args_start, _) = node_range(generic_args.syntax());
-            self.edits.push(TextEdit::replace(start, args_start, "Mutex"));
+            self.edits
+                .push(TextEdit::replace(start, args_start, self.style.mutex_type));
 
             let inner = generic_args.syntax().text().to_string();
             if ["Rc<", "Cell<", "*const", "*mut"]
@@ -220,14 +346,21 @@ impl<'a> WrapPlanner<'a> {
                 atomic: None,
             })
             .collect();
-        let edits = rewrite_cell_constructors(self.ctx, &self.target, &fields, "RefCell", &mut self.review);
+        let edits = rewrite_cell_constructors(
+            self.ctx,
+            &self.target,
+            &fields,
+            "RefCell",
+            self.style.mutex_type,
+            &mut self.review,
+        );
         self.edits.extend(edits);
     }
 
     fn rewrite_accesses(&mut self, cells: &[&str]) {
         let index = self.ctx.index;
-        let lock_call = self.lock_call;
-        let unwrap_call = &lock_call["lock()".len()..];
+        let lock_call = self.style.lock_call;
+        let unwrap_call = self.style.unlocked_suffix;
         let accesses = target_accesses(
             self.ctx,
             &self.target,

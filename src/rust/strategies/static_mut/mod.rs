@@ -361,6 +361,7 @@ fn plan_fix(ctx: &PlanContext, rule: &Rule, item: &StaticItem, found: &[FoundUse
         &rewritten.lock_sites,
         &[],
         &BTreeMap::new(),
+        false,
     ) {
         return Err(reason);
     }
@@ -739,6 +740,7 @@ pub fn plan_foreign(
         &rewritten.lock_sites,
         &[],
         &BTreeMap::new(),
+        false,
     ) {
         problems.push(reason);
     }
