@@ -342,7 +342,10 @@ fn github_annotations_escape_values() {
         warning.starts_with("::warning file=odd%2Cname.rs,line=3,col=12,endColumn=22,title=refcell-in-shared-double::"),
         "{warning}"
     );
-    assert!(warning.contains("%0Afix: Replace `RefCell` with `Mutex`"), "{warning}");
+    assert!(
+        warning.contains("%0Afix (safe): Replace `RefCell` with `Mutex`"),
+        "{warning}"
+    );
     assert!(!warning.contains('\r'));
     let error = text.lines().find(|line| line.starts_with("::error ")).unwrap();
     assert!(
