@@ -151,9 +151,8 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
         }
     }
 
-    // Methods that already lock the mutex by hand, and how long they hold it.
-    // Accesses that stay outside every lock after the fix. A re-run would find every method
-    // locked and report nothing, so such a fix is display-only.
+    // Methods that already lock the mutex by hand, and how long they hold it. Their accesses
+    // outside that lock stay unlocked after the fix, which is therefore display-only.
     let mut unfinished: Vec<String> = Vec::new();
     let mut moves: Vec<(&MethodInfo, usize)> = Vec::new();
     let mut held_by_hand: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -170,7 +169,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
         match movable_lock(method, method_facts, &state) {
             Some(lock_statement) => moves.push((method, lock_statement)),
             None => unfinished.push(format!(
-                "`{}` touches `{}` at line {}, outside the lock it takes by hand, which the fix leaves as it is; move that access under the lock",
+                "`{}` touches `{}` at line {}, outside the lock it takes by hand",
                 method.name,
                 outside.field,
                 line_of(source, outside.offset)
@@ -308,9 +307,13 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
         return Ok(None);
     }
     if edits.is_empty() {
-        finding.unfixable_reason = Some(unfinished.join("; "));
+        finding.unfixable_reason = Some(format!("{}; move that access under the lock", unfinished.join("; ")));
         return Ok(Some(finding));
     }
+    let unfinished: Vec<String> = unfinished
+        .iter()
+        .map(|access| format!("{access}, which the fix leaves as it is; move that access under the lock"))
+        .collect();
 
     let (applicability, review_reason) = Applicability::from_reasons(&unfinished, &[]);
     let title = if mutex.added {
