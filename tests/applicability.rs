@@ -289,3 +289,34 @@ fn report_diff_color_follows_flag() {
         "auto prints no escapes into a pipe: {piped:?}"
     );
 }
+
+#[test]
+fn help_lists_the_applicabilities() {
+    let folder = tempfile::tempdir().unwrap();
+    let help = stdout(&mockfix(folder.path(), &["--help"]));
+    for line in [
+        "  safe          in the diff on stdout, and written by --apply",
+        "  needs-review  in the diff and written only with --unsafe-fixes",
+        "  display-only  known to leave the double unsynchronized: shown on stderr, never written",
+    ] {
+        assert!(help.contains(line), "--help lacks `{line}`: {help}");
+    }
+}
+
+#[test]
+fn held_back_fixes_snapshot() {
+    let repo = git_repo_with(&[
+        ("src/counter.rs", DISPLAY_ONLY),
+        ("src/fake.rs", NEEDS_REVIEW),
+        ("src/mock.rs", DOUBLE),
+    ]);
+    let output = mockfix(repo.path(), &["--dry-run"]);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "cli_dry_run_held_back",
+            format!("{}\n--- stderr ---\n{}", stdout(&output), stderr(&output))
+        )
+    });
+}
