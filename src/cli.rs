@@ -31,7 +31,7 @@ pub struct Cli {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Print the fixes as unified diffs on stdout and write nothing (the default); fixes that
+    /// Print the fixes as unified diffs on stdout and write nothing (the default). Fixes that
     /// would not be written are shown next to their findings on stderr
     #[arg(long, conflicts_with = "apply")]
     pub dry_run: bool,
@@ -40,7 +40,7 @@ pub struct Cli {
     #[arg(long)]
     pub apply: bool,
 
-    /// Also apply fixes marked "needs review"; display-only fixes are never applied
+    /// Also apply fixes marked "needs review". Display-only fixes are never applied
     #[arg(long)]
     pub unsafe_fixes: bool,
 

@@ -179,3 +179,32 @@ pub struct Related {
     pub range: (usize, usize),
     pub message: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Applicability;
+
+    #[test]
+    fn unfinished_reasons_make_display_only() {
+        let unfinished = vec!["leaves a `Cell`".to_string()];
+        let review = vec!["a use may not follow".to_string()];
+        assert_eq!(
+            Applicability::from_reasons(&unfinished, &review),
+            (
+                Applicability::DisplayOnly,
+                Some("leaves a `Cell`; a use may not follow".to_string())
+            )
+        );
+        assert_eq!(
+            Applicability::from_reasons(&[], &review),
+            (Applicability::NeedsReview, Some("a use may not follow".to_string()))
+        );
+        assert_eq!(Applicability::from_reasons(&[], &[]), (Applicability::Safe, None));
+    }
+
+    #[test]
+    fn display_only_is_least_safe() {
+        assert!(Applicability::Safe < Applicability::NeedsReview);
+        assert!(Applicability::NeedsReview < Applicability::DisplayOnly);
+    }
+}

@@ -186,8 +186,8 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 files_word(changed.len()),
                 pending.note()
             );
-            // Findings that only have a display-only fix are pending too, as in ruff and
-            // `cargo clippy`: the code still has the problem.
+            // A finding that only has a display-only fix is pending too, because the code still
+            // has the problem.
             if had_error {
                 ExitStatus::Error
             } else if fix_count > 0 || pending.total() > 0 {
@@ -228,7 +228,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
-/// The findings that a run leaves as they are, by why.
+/// Counts of the findings that a run leaves as they are, by reason.
 #[derive(Debug, Default)]
 struct PendingFindings {
     /// Fixes that need review, held back without `--unsafe-fixes`.

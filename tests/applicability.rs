@@ -9,7 +9,7 @@ use std::process::Command;
 
 use support::{git, git_repo_with, mockfix, stderr, stdout, DOUBLE};
 
-/// A double whose fix is display-only: the `Arc` that replaces its `Rc` holds a `Cell`.
+/// A double whose fix is display-only: the `Arc` that replaces its `Rc` contains a `Cell`.
 const DISPLAY_ONLY: &str = "use std::cell::Cell;
 use std::rc::Rc;
 
@@ -128,7 +128,7 @@ fn dry_run_shows_held_back_fixes_on_stderr() {
 }
 
 #[test]
-fn display_only_finding_alone_exits_1_and_is_never_written() {
+fn display_only_finding_exits_1_unwritten() {
     let repo = git_repo_with(&[("src/counter.rs", DISPLAY_ONLY)]);
     for flags in [
         &["--dry-run"][..],
@@ -153,7 +153,7 @@ fn display_only_finding_alone_exits_1_and_is_never_written() {
 }
 
 #[test]
-fn display_only_fix_is_not_followed_into_other_files() {
+fn display_only_fix_leaves_uses_alone() {
     let user = "use crate::counter::MockCounter;
 
 pub fn count(counter: &MockCounter) -> usize {
@@ -190,7 +190,7 @@ fn unsafe_fixes_patch_is_marked_and_applies() {
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
     let diff = stdout(&output);
 
-    // Each marker stands on its own line directly before the header of the file it is about.
+    // Each marker is a line of its own directly before the header of the file it is about.
     let marker = "# mockfix: needs review: the fix of `FakeCounter` at line 3 (cell-in-shared-double) in this file: `self.hits` is read at line 9 and written at line 10";
     for file in ["src/b_fake.rs", "src/c_fake_crlf.rs"] {
         let header = format!("\n--- a/{file}");

@@ -37,7 +37,7 @@ pub struct StubStore {
 }
 ";
 
-/// A double whose fix is display-only: the `Arc` that replaces its `Rc` holds a `Cell`.
+/// A double whose fix is display-only: the `Arc` that replaces its `Rc` contains a `Cell`.
 const DISPLAY_ONLY_DOUBLE: &str = "use std::cell::Cell;
 use std::rc::Rc;
 

@@ -254,8 +254,8 @@ fn compiler_runs_only_with_verify() {
     assert!(read(package.path(), "src/mock.rs").contains("pub sent: Mutex<Vec<String>>,"));
 }
 
-/// A double whose fix is display-only: the `Mutex` that would replace its `RefCell` holds an `Rc`,
-/// which is not `Send`.
+/// A double whose fix is display-only: the `Mutex` that would replace its `RefCell` contains an
+/// `Rc`, which is not `Send`.
 const CACHE: &str = "use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -54,7 +54,8 @@ pub struct FindingReport {
     pub column: usize,
     pub message: String,
     pub applicability: ReportApplicability,
-    /// Why the fix needs review or is display-only, or why there is none; `null` for a safe fix.
+    /// The reason the fix needs review or is display-only, or the reason there is none; `null`
+    /// for a safe fix.
     pub reason: Option<String>,
     /// The fix of this finding alone, display-only fixes included; `null` when there is none.
     pub fix: Option<FixReport>,
@@ -267,7 +268,7 @@ fn fix_edits(path: &str, text: &str, struct_name: &str, rules: &RuleSet, edition
     Some(edit_reports(text, &outcome.fixed_text))
 }
 
-/// The edits of a display-only fix, applied alone to `text`, or `None` when that fails.
+/// Computes the edits of a display-only fix applied alone to `text`; `None` when that fails.
 fn display_only_edits(path: &str, text: &str, fix: &Fix, edition: Edition) -> Option<Vec<EditReport>> {
     match crate::fixed_text_of_fix(path, text, fix, edition) {
         Ok(fixed) => Some(edit_reports(text, &fixed)),

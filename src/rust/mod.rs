@@ -300,8 +300,8 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
             if !rule.matches_name(&info.name) && !by_unsafe_sync {
                 continue;
             }
-            // Impls are matched to structs by name, so two structs of one name cannot be told
-            // apart. Such a double is reported without a fix.
+            // Impls are matched to structs by name, so two structs of one name cannot be
+            // distinguished. Such a double is reported without a fix.
             let ambiguity = info
                 .name_is_ambiguous
                 .then(|| ambiguous_name_reason(source, index, &info.name));

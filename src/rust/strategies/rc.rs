@@ -555,9 +555,9 @@ fn enclosing_scope_node(node: &SyntaxNode) -> Option<usize> {
 }
 
 /// Returns why the `Arc` that replaces an `Rc` of type `text`, written without whitespace, is
-/// certainly not `Sync`, or `None` when the type does not show it. That is so when the `Arc` holds
-/// a cell or a raw pointer directly, or the `Mutex` that replaces a `RefCell` directly inside holds
-/// a raw pointer, which is not `Send`.
+/// certainly not `Sync`, or `None` when the type does not show it. That is so when the `Arc`
+/// contains a cell or a raw pointer directly, or when the `Mutex` that replaces a `RefCell` directly
+/// inside contains a raw pointer, which is not `Send`.
 fn arc_content_not_sync(text: &str) -> Option<&'static str> {
     fn without_cell_path(text: &str) -> &str {
         text.trim_start_matches("std::cell::")

@@ -443,7 +443,7 @@ fn unsafe_block_edits(ctx: &PlanContext, rewritten: &[(usize, usize)]) -> Vec<Te
     edits
 }
 
-/// Why a struct still needs its `unsafe impl`s after the fix.
+/// The reasons a struct still needs its `unsafe impl`s after the fix.
 struct Blockers {
     /// Fields whose types are certainly not `Send` or not `Sync`.
     known: Vec<String>,
@@ -512,10 +512,10 @@ fn not_thread_safe(text: &str) -> bool {
     markers.iter().any(|marker| text.contains(marker)) || trait_object
 }
 
-/// Returns whether a type, from its text, is certainly neither `Send` nor `Sync`: a raw pointer,
-/// `NonNull` or `Rc`, or a box of a trait object of a standard trait that has neither as a
-/// supertrait, such as `Box<dyn Any>`, each as the whole type. A trait object of another trait is
-/// not counted, because that trait may require `Send` and `Sync`.
+/// Returns whether a type, from its text, is certainly neither `Send` nor `Sync`. That is a raw
+/// pointer, `NonNull` or `Rc` as the whole type, or a box of a trait object of standard traits
+/// without `Send` or `Sync` as supertraits, such as `Box<dyn Any>`. A trait object of another
+/// trait is not counted, because that trait may require `Send` and `Sync`.
 pub(super) fn certainly_not_send(text: &str) -> bool {
     let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let text = text.trim_start_matches("std::").trim_start_matches("core::");
@@ -586,4 +586,37 @@ fn next_line_start(source: &str, content_end: usize) -> usize {
     source[content_end..]
         .find('\n')
         .map_or(source.len(), |i| content_end + i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certainly_not_send;
+
+    #[test]
+    fn certainly_not_send_types() {
+        for text in [
+            "*const u8",
+            "*mut Vec<u8>",
+            "std::ptr::NonNull<u8>",
+            "std::rc::Rc<String>",
+            "Box<dyn Any>",
+        ] {
+            assert!(certainly_not_send(text), "{text}");
+        }
+        assert!(certainly_not_send("Box<dyn std::any::Any + 'static>"));
+        assert!(certainly_not_send("Box<dyn Fn(u32) -> u32>"));
+    }
+
+    #[test]
+    fn maybe_send_types_are_not_certain() {
+        for text in [
+            "Arc<String>",
+            "Vec<Rc<String>>",
+            "Box<dyn Any + Send>",
+            "Box<dyn Handler>",
+            "Option<*const u8>",
+        ] {
+            assert!(!certainly_not_send(text), "{text}");
+        }
+    }
 }
