@@ -584,6 +584,8 @@ fn print_diffs(checked: &[CheckedFile], changed: &[&CheckedFile], color: anstrea
     for file in changed {
         let Ok(text) = &file.result else { continue };
         let mut markers = Vec::new();
+        // FIXME: a file's uses are matched to a reviewed fix by the double's name alone, so uses
+        // of another double of that name, in another package, are marked as well.
         for finding in &reviewed {
             if finding.display == file.display {
                 markers.push(format!(

@@ -178,8 +178,10 @@ pub fn count(counter: &MockCounter) -> usize {
 
 #[test]
 fn unsafe_fixes_patch_is_marked_and_applies() {
+    // The first file has no line break at its end, so its diff ends with a
+    // `\ No newline at end of file` line, which a marker then follows.
     let files = [
-        ("src/a_mock.rs", DOUBLE.to_string()),
+        ("src/a_mock.rs", DOUBLE.trim_end().to_string()),
         ("src/b_fake.rs", NEEDS_REVIEW.to_string()),
         ("src/c_fake_crlf.rs", NEEDS_REVIEW.replace('\n', "\r\n")),
         ("src/d_counter.rs", DISPLAY_ONLY.to_string()),
@@ -204,6 +206,10 @@ fn unsafe_fixes_patch_is_marked_and_applies() {
     assert!(
         diff.starts_with("--- a/src/a_mock.rs\n"),
         "a safe fix is not marked: {diff}"
+    );
+    assert!(
+        diff.contains("\\ No newline at end of file\n# mockfix: needs review:"),
+        "{diff}"
     );
     assert!(!diff.contains("d_counter.rs"), "{diff}");
 
