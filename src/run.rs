@@ -231,7 +231,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
 /// Counts of the findings that a run leaves as they are, by reason.
 #[derive(Debug, Default)]
 struct PendingFindings {
-    /// Fixes that need review, held back without `--unsafe-fixes`.
+    /// Findings whose fix needs review and is held back without `--unsafe-fixes`.
     needs_review: usize,
     display_only: usize,
     /// Findings with no fix at all.
