@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::edit::TextEdit;
 
-/// How safe it is to apply a fix without reading it, from the safest to the least safe.
+/// The safety of applying a fix without reading it, ordered from the safest to the least safe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Applicability {
     /// Keeps the program's meaning and compiles; `--apply` writes it.
@@ -49,7 +49,7 @@ pub struct Fix {
     /// Sentence-case title saying what the fix does.
     pub title: String,
     pub applicability: Applicability,
-    /// Why the fix needs review or is display-only; set when `applicability` is not `Safe`.
+    /// The reason the fix needs review or is display-only; set when `applicability` is not `Safe`.
     pub review_reason: Option<String>,
     /// Edits of the struct, its constructors, methods and use sites. Import edits are planned
     /// later for the whole file, once it is known which fixes are applied together.

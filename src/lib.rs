@@ -87,7 +87,7 @@ pub enum SourceError {
     Internal(String),
 }
 
-/// Which fixes a run writes. Display-only fixes are never written.
+/// The fixes that a run writes, by applicability. Display-only fixes are never written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixPolicy {
     /// Apply fixes marked "needs review" too.

@@ -79,7 +79,8 @@ fn actions(server: &mut Server, params: &CodeActionParams, analysis: &mut Analys
         for index in 0..analysis.findings().len() {
             let (name_start, name_end) = analysis.name_range(index);
             let finding = &analysis.findings()[index];
-            // A display-only fix is known not to finish the job; the diagnostic describes it.
+            // A display-only fix is known to leave the double unsynchronized, so only the
+            // diagnostic describes it.
             let Some(fix) = finding
                 .fix
                 .as_ref()

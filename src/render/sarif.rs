@@ -105,8 +105,8 @@ fn result(path: &str, finding: &FindingReport, rule_index: Option<usize>) -> Val
     if let Some(index) = rule_index {
         result["ruleIndex"] = json!(index);
     }
-    // A SARIF viewer may apply a result's fixes with one click, and nothing in SARIF marks a
-    // fix as not to be applied, so a display-only fix is left out; its reason is in the message.
+    // A SARIF viewer may apply a result's fixes with one click, and SARIF cannot mark a fix as
+    // not to be applied. So a display-only fix is left out, and its reason is in the message.
     if let Some(fix) = &finding.fix {
         if matches!(
             finding.applicability,

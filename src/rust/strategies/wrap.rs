@@ -155,7 +155,7 @@ struct WrapPlanner<'a> {
     edits: Vec<TextEdit>,
     /// Reasons why the fix needs review.
     review: Vec<String>,
-    /// What the fix is known to leave unsynchronized, which makes it display-only.
+    /// Reasons the fix is known to leave the double unsynchronized, which make it display-only.
     unfinished: Vec<String>,
     lock_sites: Vec<LockSite>,
 }
