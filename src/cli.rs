@@ -5,9 +5,16 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
+Fixes:
+  safe          in the diff on stdout, and written by --apply
+  needs-review  in the diff and written only with --unsafe-fixes, after a \"# mockfix:\" line;
+                otherwise shown on stderr next to its finding
+  display-only  known to leave the double unsynchronized: shown on stderr, never written
+
 Exit codes:
   0  nothing to fix, or every fix was applied
-  1  fixes or findings pending: a dry run found something, or --apply left findings it could not fix
+  1  fixes or findings pending: a dry run found something, display-only fixes included, or --apply
+     left findings it could not fix
   2  an error: an invalid rule file, a missing path, a file that could not be read, a syntax error,
      files with uncommitted changes or outside git that --apply would not write,
      a file that --apply could not write, or a change that --verify undid";
@@ -24,7 +31,8 @@ pub struct Cli {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Print the fixes as unified diffs on stdout and write nothing (the default)
+    /// Print the fixes as unified diffs on stdout and write nothing (the default). Fixes that
+    /// would not be written are shown next to their findings on stderr
     #[arg(long, conflicts_with = "apply")]
     pub dry_run: bool,
 
@@ -32,7 +40,7 @@ pub struct Cli {
     #[arg(long)]
     pub apply: bool,
 
-    /// Also apply fixes marked "needs review"
+    /// Also apply fixes marked "needs review". Display-only fixes are never applied
     #[arg(long)]
     pub unsafe_fixes: bool,
 
@@ -57,7 +65,8 @@ pub struct Cli {
     #[command(flatten)]
     pub settings: SettingsArgs,
 
-    /// When to color the diff: auto colors it on a terminal unless NO_COLOR is set
+    /// When to color diffs: auto colors those on stdout and those in the report on stderr when
+    /// that stream is a terminal, unless NO_COLOR is set
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 

@@ -4,21 +4,42 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::edit::TextEdit;
 
-/// How safe it is to apply a fix without reading it.
+/// The safety of applying a fix without reading it, ordered from the safest to the least safe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Applicability {
     /// Keeps the program's meaning and compiles; `--apply` writes it.
     Safe,
     /// Probably right, but mockfix could not prove it; written only with `--unsafe-fixes`.
     NeedsReview,
+    /// Known to leave the double unsynchronized, so it is shown as a starting point for a change
+    /// by hand and never written, not even with `--unsafe-fixes`.
+    DisplayOnly,
 }
 
 impl Applicability {
+    /// Returns the name used in the JSON, SARIF and GitHub output and in the messages on stderr.
     pub fn as_str(self) -> &'static str {
         match self {
             Applicability::Safe => "safe",
-            Applicability::NeedsReview => "needs review",
+            Applicability::NeedsReview => "needs-review",
+            Applicability::DisplayOnly => "display-only",
         }
+    }
+
+    /// Chooses the applicability of a planned fix from the reasons it falls short: `unfinished`
+    /// lists what the fix is known to leave unsynchronized, and `review` what mockfix could not
+    /// prove. Returns it with the reasons joined, the unfinished ones first, or `None` for a safe
+    /// fix.
+    pub fn from_reasons(unfinished: &[String], review: &[String]) -> (Applicability, Option<String>) {
+        let applicability = if !unfinished.is_empty() {
+            Applicability::DisplayOnly
+        } else if !review.is_empty() {
+            Applicability::NeedsReview
+        } else {
+            return (Applicability::Safe, None);
+        };
+        let reasons: Vec<&str> = unfinished.iter().chain(review).map(String::as_str).collect();
+        (applicability, Some(reasons.join("; ")))
     }
 }
 
@@ -28,7 +49,7 @@ pub struct Fix {
     /// Sentence-case title saying what the fix does.
     pub title: String,
     pub applicability: Applicability,
-    /// Why the fix is not safe; set when `applicability` is not `Safe`.
+    /// The reason the fix needs review or is display-only; set when `applicability` is not `Safe`.
     pub review_reason: Option<String>,
     /// Edits of the struct, its constructors, methods and use sites. Import edits are planned
     /// later for the whole file, once it is known which fixes are applied together.
@@ -159,4 +180,33 @@ pub struct Related {
     /// Byte range in the finding's file.
     pub range: (usize, usize),
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Applicability;
+
+    #[test]
+    fn unfinished_reasons_make_display_only() {
+        let unfinished = vec!["leaves a `Cell`".to_string()];
+        let review = vec!["a use may not follow".to_string()];
+        assert_eq!(
+            Applicability::from_reasons(&unfinished, &review),
+            (
+                Applicability::DisplayOnly,
+                Some("leaves a `Cell`; a use may not follow".to_string())
+            )
+        );
+        assert_eq!(
+            Applicability::from_reasons(&[], &review),
+            (Applicability::NeedsReview, Some("a use may not follow".to_string()))
+        );
+        assert_eq!(Applicability::from_reasons(&[], &[]), (Applicability::Safe, None));
+    }
+
+    #[test]
+    fn display_only_is_least_safe() {
+        assert!(Applicability::Safe < Applicability::NeedsReview);
+        assert!(Applicability::NeedsReview < Applicability::DisplayOnly);
+    }
 }

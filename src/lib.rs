@@ -42,7 +42,7 @@ pub mod write;
 
 pub use crate::app::cli_main;
 use crate::config::RuleSet;
-use crate::fix::{Applicability, Finding, ForeignDouble};
+use crate::fix::{Applicability, Finding, Fix, ForeignDouble};
 use crate::language::Language;
 pub use crate::workspace::Edition;
 
@@ -87,11 +87,22 @@ pub enum SourceError {
     Internal(String),
 }
 
-/// Which fixes a run writes.
+/// The fixes that a run writes, by applicability. Display-only fixes are never written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixPolicy {
     /// Apply fixes marked "needs review" too.
     pub include_needs_review: bool,
+}
+
+impl FixPolicy {
+    /// Returns whether a fix of this applicability is applied under this policy.
+    pub fn applies(self, applicability: Applicability) -> bool {
+        match applicability {
+            Applicability::Safe => true,
+            Applicability::NeedsReview => self.include_needs_review,
+            Applicability::DisplayOnly => false,
+        }
+    }
 }
 
 /// Finds the doubles in one Rust or Go file and applies every fix that `policy` allows, parsing
@@ -111,6 +122,14 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
             edition: Edition::DEFAULT,
         },
     )
+}
+
+/// Applies `fix` alone to `source`, the text of the file at `path` that it was planned on, and
+/// returns the result, whatever the fix's applicability. This is how a fix that a run does not
+/// write is shown. The uses of the double in other files are not part of it.
+pub fn fixed_text_of_fix(path: &str, source: &str, fix: &Fix, edition: Edition) -> Result<String, SourceError> {
+    let language = Language::of_path(path).unwrap_or(Language::Rust);
+    language::finish(language, source, &fix.edits, edition)
 }
 
 /// A reason, found outside the file, why the fix of one double needs review.
@@ -268,7 +287,8 @@ pub fn plan_fixes(
             .iter_mut()
             .filter(|finding| finding.struct_name == review.struct_name);
         for fix in fixes.filter_map(|finding| finding.fix.as_mut()) {
-            fix.applicability = Applicability::NeedsReview;
+            // A display-only fix stays display-only.
+            fix.applicability = fix.applicability.max(Applicability::NeedsReview);
             fix.review_reason = Some(match fix.review_reason.take() {
                 Some(earlier) => format!("{earlier}; {}", review.reason),
                 None => review.reason.clone(),
@@ -281,7 +301,7 @@ pub fn plan_fixes(
             && finding
                 .fix
                 .as_ref()
-                .is_some_and(|fix| fix.applicability == Applicability::Safe || policy.include_needs_review)
+                .is_some_and(|fix| policy.applies(fix.applicability))
     };
     let mut applied: Vec<usize> = Vec::new();
     let mut body_edits = Vec::new();

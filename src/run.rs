@@ -13,7 +13,7 @@ use crate::apply::{apply, edit_set_groups, ApplyOptions, PlannedFile};
 use crate::cli::OutputFormat;
 use crate::config::RuleSet;
 use crate::edit::line_column;
-use crate::fix::Applicability;
+use crate::fix::{Applicability, Fix};
 use crate::language::Language;
 use crate::progress::Progress;
 use crate::read::{read_source, SourceText};
@@ -143,7 +143,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
 
     let mut fix_count = 0;
     let mut changed: Vec<&CheckedFile> = Vec::new();
-    let mut pending_findings = 0;
+    let mut pending = PendingFindings::default();
     for file in &checked {
         let text = match &file.result {
             Ok(text) => text,
@@ -157,10 +157,9 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
             had_error = true;
         }
         if options.format == OutputFormat::Diff {
-            report_findings(file, text, options.policy);
+            report_findings(file, text, options.color);
         }
-        let unapplied = text.outcome.findings.len() - text.outcome.applied.len();
-        pending_findings += unapplied;
+        pending.count(&text.outcome);
         fix_count += text.outcome.applied.len();
         if text.outcome.fixed_text != text.text {
             changed.push(file);
@@ -172,7 +171,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     match options.mode {
         Mode::DryRun => {
             if options.format == OutputFormat::Diff {
-                print_diffs(&changed, options.color);
+                print_diffs(&checked, &changed, options.color);
             } else {
                 let counts = report::FixCounts {
                     fixes: fix_count,
@@ -185,11 +184,13 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 fixes_word(fix_count),
                 changed.len(),
                 files_word(changed.len()),
-                not_fixed_note(pending_findings)
+                pending.note()
             );
+            // A finding that only has a display-only fix is pending too, because the code still
+            // has the problem.
             if had_error {
                 ExitStatus::Error
-            } else if fix_count > 0 || pending_findings > 0 {
+            } else if fix_count > 0 || pending.total() > 0 {
                 ExitStatus::Pending
             } else {
                 ExitStatus::Clean
@@ -214,11 +215,11 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 fixes_word(applied),
                 written.len(),
                 files_word(written.len()),
-                not_fixed_note(pending_findings)
+                pending.note()
             );
             if had_error || write_failed {
                 ExitStatus::Error
-            } else if pending_findings > 0 {
+            } else if pending.total() > 0 {
                 ExitStatus::Pending
             } else {
                 ExitStatus::Clean
@@ -227,12 +228,52 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     }
 }
 
-/// The end of the summary line: how many findings the run leaves as they are.
-fn not_fixed_note(pending: usize) -> String {
-    match pending {
-        0 => String::new(),
-        1 => "; 1 finding not fixed, see above".to_string(),
-        n => format!("; {n} findings not fixed, see above"),
+/// Counts of the findings that a run leaves as they are, by reason.
+#[derive(Debug, Default)]
+struct PendingFindings {
+    /// Findings whose fix needs review and is held back without `--unsafe-fixes`.
+    needs_review: usize,
+    display_only: usize,
+    /// Findings with no fix at all.
+    no_fix: usize,
+}
+
+impl PendingFindings {
+    fn count(&mut self, outcome: &FileOutcome) {
+        for (index, finding) in outcome.findings.iter().enumerate() {
+            if outcome.applied.contains(&index) {
+                continue;
+            }
+            match finding.fix.as_ref().map(|fix| fix.applicability) {
+                Some(Applicability::DisplayOnly) => self.display_only += 1,
+                Some(Applicability::Safe | Applicability::NeedsReview) => self.needs_review += 1,
+                None => self.no_fix += 1,
+            }
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.needs_review + self.display_only + self.no_fix
+    }
+
+    /// Returns the end of the summary line, such as
+    /// `; 2 findings not fixed (1 needs review, 1 display-only), see above`.
+    fn note(&self) -> String {
+        let total = self.total();
+        if total == 0 {
+            return String::new();
+        }
+        let parts: Vec<String> = [
+            (self.needs_review, "needs review"),
+            (self.display_only, "display-only"),
+            (self.no_fix, "without a fix"),
+        ]
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, what)| format!("{count} {what}"))
+        .collect();
+        let findings = if total == 1 { "finding" } else { "findings" };
+        format!("; {total} {findings} not fixed ({}), see above", parts.join(", "))
     }
 }
 
@@ -398,38 +439,66 @@ pub(crate) fn display_path(path: &Path, root: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-fn report_findings(file: &CheckedFile, text: &CheckedText, policy: FixPolicy) {
+/// The gutter before each line of a diff shown in the report on stderr.
+const REPORT_GUTTER: &str = "  | ";
+
+/// Reports each finding of a file on stderr: its place, rule and message, then its fix, why the
+/// fix needs review or is display-only, or why there is none. A fix that the run does not write
+/// is shown as a diff of its own, behind `REPORT_GUTTER`.
+fn report_findings(file: &CheckedFile, text: &CheckedText, color: anstream::ColorChoice) {
+    let mut out = anstream::AutoStream::new(std::io::stderr().lock(), color);
     for (index, finding) in text.outcome.findings.iter().enumerate() {
         let (line, column) = line_column(&text.text, finding.name_range.0);
-        let place = format!("{}:{line}:{column}", file.display);
+        let mut report = format!(
+            "mockfix: {}:{line}:{column}: [{}] {}\n",
+            file.display, finding.rule_id, finding.message
+        );
+        let applied = text.outcome.applied.contains(&index);
+        let mut shown_fix = None;
         match (&finding.fix, &finding.unfixable_reason) {
-            (Some(fix), _) if text.outcome.applied.contains(&index) => match &fix.review_reason {
+            (Some(fix), _) if applied => match &fix.review_reason {
                 // Applied with --unsafe-fixes: the reviewer still needs to know what to check.
-                Some(reason) => eprintln!(
-                    "mockfix: {place}: [{}] {}\n  fix (needs review): {}; check: {reason}",
-                    finding.rule_id, finding.message, fix.title
-                ),
-                None => eprintln!(
-                    "mockfix: {place}: [{}] {}\n  fix: {}",
-                    finding.rule_id, finding.message, fix.title
-                ),
+                Some(reason) => report.push_str(&format!(
+                    "  fix (needs review, included by --unsafe-fixes): {}; check: {reason}\n",
+                    fix.title
+                )),
+                None => report.push_str(&format!("  fix: {}\n", fix.title)),
             },
-            (Some(fix), _) if fix.applicability == Applicability::NeedsReview && !policy.include_needs_review => {
-                eprintln!(
-                    "mockfix: {place}: [{}] {}\n  fix needs review: {}; pass --unsafe-fixes to include it",
-                    finding.rule_id,
-                    finding.message,
-                    fix.review_reason.as_deref().unwrap_or("not proven safe")
-                );
+            (Some(fix), _) => {
+                let reason = fix.review_reason.as_deref().unwrap_or("not proven safe");
+                report.push_str(&match fix.applicability {
+                    Applicability::DisplayOnly => format!(
+                        "  display-only fix: {reason}\n  shown only, never applied, not even with --unsafe-fixes; make this change by hand:\n"
+                    ),
+                    Applicability::NeedsReview | Applicability::Safe => format!(
+                        "  fix needs review: {reason}\n  not applied; pass --unsafe-fixes to apply it:\n"
+                    ),
+                });
+                shown_fix = Some(fix);
             }
-            (_, Some(reason)) => {
-                eprintln!(
-                    "mockfix: {place}: [{}] {}\n  not fixed: {reason}",
-                    finding.rule_id, finding.message
-                );
-            }
-            _ => eprintln!("mockfix: {place}: [{}] {}", finding.rule_id, finding.message),
+            (_, Some(reason)) => report.push_str(&format!("  not fixed: {reason}\n")),
+            _ => {}
         }
+        let mut written = out.write_all(report.as_bytes());
+        if let Some(fix) = shown_fix {
+            written = written.and_then(|()| write_fix_diff(&mut out, file, text, fix));
+        }
+        if written.is_err() {
+            // stderr is closed; nothing more can be shown.
+            return;
+        }
+    }
+    let _ = out.flush();
+}
+
+/// Writes the diff of `fix` alone, as it would change the file, behind `REPORT_GUTTER`.
+fn write_fix_diff(out: &mut impl Write, file: &CheckedFile, text: &CheckedText, fix: &Fix) -> std::io::Result<()> {
+    match crate::fixed_text_of_fix(&file.display, &text.text, fix, text.edition) {
+        Ok(fixed) => {
+            let diff = crate::render::diff::unified(&file.display, &text.text, &fixed);
+            crate::render::diff::write_colored_with_gutter(out, &diff, REPORT_GUTTER)
+        }
+        Err(err) => writeln!(out, "{REPORT_GUTTER}(the diff of this fix could not be made: {err})"),
     }
 }
 
@@ -505,17 +574,81 @@ fn build_report(
     Report::new(files, run_errors, options.mode == Mode::Apply, counts)
 }
 
-fn print_diffs(changed: &[&CheckedFile], color: anstream::ColorChoice) {
+/// Prints the diffs of the changed files on stdout, as one patch. Before a file's diff, a line
+/// starting with `# mockfix:` names each fix in it that needs review: `git apply` and `patch`
+/// skip text before a file's `---` header.
+fn print_diffs(checked: &[CheckedFile], changed: &[&CheckedFile], color: anstream::ColorChoice) {
+    let reviewed = applied_needing_review(checked);
     let mut out = anstream::AutoStream::new(std::io::stdout().lock(), color);
+    let marker_style = anstyle::AnsiColor::Yellow.on_default().bold();
     for file in changed {
         let Ok(text) = &file.result else { continue };
+        let mut markers = Vec::new();
+        // FIXME: a file's uses are matched to a reviewed fix by the double's name alone, so uses
+        // of another double of that name, in another package, are marked as well.
+        for finding in &reviewed {
+            if finding.display == file.display {
+                markers.push(format!(
+                    "# mockfix: needs review: the fix of `{}` at line {} ({}) in this file: {}",
+                    finding.struct_name, finding.line, finding.rule_id, finding.reason
+                ));
+            } else if text.outcome.foreign_applied.contains(&finding.struct_name) {
+                markers.push(format!(
+                    "# mockfix: needs review: this file follows the fix of `{}` in {}: {}",
+                    finding.struct_name, finding.display, finding.reason
+                ));
+            }
+        }
         let diff = crate::render::diff::unified(&file.display, &text.text, &text.outcome.fixed_text);
-        if crate::render::diff::write_colored(&mut out, &diff).is_err() {
+        let mut written = Ok(());
+        for marker in &markers {
+            written = written.and_then(|()| writeln!(out, "{marker_style}{marker}{marker_style:#}"));
+        }
+        if written
+            .and_then(|()| crate::render::diff::write_colored(&mut out, &diff))
+            .is_err()
+        {
             // stdout is closed, for example by `| head`; nothing more can be shown.
             return;
         }
     }
     let _ = out.flush();
+}
+
+/// An applied fix that needs review, as the markers in the patch name it.
+struct ReviewedFix {
+    display: String,
+    struct_name: String,
+    line: usize,
+    rule_id: String,
+    /// The review reason on one line, so that the marker stays one line.
+    reason: String,
+}
+
+fn applied_needing_review(checked: &[CheckedFile]) -> Vec<ReviewedFix> {
+    let mut reviewed = Vec::new();
+    for file in checked {
+        let Ok(text) = &file.result else { continue };
+        for &index in &text.outcome.applied {
+            let finding = &text.outcome.findings[index];
+            let Some(fix) = finding
+                .fix
+                .as_ref()
+                .filter(|fix| fix.applicability != Applicability::Safe)
+            else {
+                continue;
+            };
+            let reason = fix.review_reason.as_deref().unwrap_or("not proven safe");
+            reviewed.push(ReviewedFix {
+                display: file.display.clone(),
+                struct_name: finding.struct_name.clone(),
+                line: line_column(&text.text, finding.name_range.0).0,
+                rule_id: finding.rule_id.clone(),
+                reason: reason.split_whitespace().collect::<Vec<_>>().join(" "),
+            });
+        }
+    }
+    reviewed
 }
 
 /// Writes the fixed files, after the version-control check. Returns the files written and

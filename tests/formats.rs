@@ -37,6 +37,21 @@ pub struct StubStore {
 }
 ";
 
+/// A double whose fix is display-only: the `Arc` that replaces its `Rc` contains a `Cell`.
+const DISPLAY_ONLY_DOUBLE: &str = "use std::cell::Cell;
+use std::rc::Rc;
+
+pub struct MockCounter {
+    hits: Rc<Cell<usize>>,
+}
+
+impl MockCounter {
+    pub fn hit(&self) {
+        self.hits.set(self.hits.get() + 1);
+    }
+}
+";
+
 fn json(output: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(output)).unwrap_or_else(|err| panic!("invalid JSON ({err}): {}", stdout(output)))
 }
@@ -176,9 +191,54 @@ impl SpyCounter {
     assert_eq!(summary["findings"], 2);
     assert_eq!(summary["safe"], 0);
     assert_eq!(summary["needs_review"], 1);
+    assert_eq!(summary["display_only"], 0);
     assert_eq!(summary["not_fixed"], 1);
     assert_eq!(summary["fixes"], 0);
     assert_eq!(stdout(&output).matches("\"schema_version\"").count(), 1, "one document");
+}
+
+#[test]
+fn display_only_fix_in_each_format() {
+    let folder = folder_with(&[("src/counter.rs", DISPLAY_ONLY_DOUBLE)]);
+
+    let output = mockfix(folder.path(), &["--format", "json", "--unsafe-fixes"]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    let document = json(&output);
+    let shown = finding(&document, "src/counter.rs", "MockCounter");
+    assert_eq!(shown["applicability"], "display-only");
+    let reason = shown["reason"].as_str().unwrap();
+    assert!(reason.contains("`hits` holds `Rc<Cell<usize>>`"), "{reason}");
+    let fixed = apply_edits(DISPLAY_ONLY_DOUBLE, &shown["fix"]);
+    assert!(fixed.contains("hits: Arc<Cell<usize>>,"), "{fixed}");
+    assert_eq!(
+        document["files"][0]["edits"],
+        serde_json::json!([]),
+        "a display-only fix is not among the edits that --apply writes"
+    );
+    let summary = &document["summary"];
+    assert_eq!(summary["display_only"], 1);
+    assert_eq!(summary["needs_review"], 0);
+    assert_eq!(summary["fixes"], 0);
+    assert_eq!(summary["files_changed"], 0);
+
+    let output = mockfix(folder.path(), &["--format", "sarif"]);
+    assert_eq!(output.status.code(), Some(1));
+    let result = &json(&output)["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["applicability"], "display-only");
+    assert_eq!(result["fixes"], Value::Null, "a SARIF viewer could apply it: {result}");
+    let message = result["message"]["text"].as_str().unwrap();
+    assert!(
+        message.contains("\nfix (display-only, never applied): `hits` holds"),
+        "{message}"
+    );
+
+    let output = mockfix(folder.path(), &["--format", "github"]);
+    assert_eq!(output.status.code(), Some(1));
+    let annotations = stdout(&output);
+    assert!(
+        annotations.contains("%0Afix (display-only, never applied): `hits` holds `Rc<Cell<usize>>`"),
+        "{annotations}"
+    );
 }
 
 #[test]
@@ -250,6 +310,7 @@ fn sarif_validates_against_schema() {
         ("src/mock.rs", DOUBLE),
         ("src/user.rs", user),
         ("src/store.rs", UNFIXABLE_DOUBLE),
+        ("src/counter.rs", DISPLAY_ONLY_DOUBLE),
         ("src/broken.rs", "struct MockX { a: RefCell<u8> \nfn ("),
     ]);
     let output = mockfix(krate.path(), &["--format", "sarif"]);
@@ -342,7 +403,10 @@ fn github_annotations_escape_values() {
         warning.starts_with("::warning file=odd%2Cname.rs,line=3,col=12,endColumn=22,title=refcell-in-shared-double::"),
         "{warning}"
     );
-    assert!(warning.contains("%0Afix: Replace `RefCell` with `Mutex`"), "{warning}");
+    assert!(
+        warning.contains("%0Afix (safe): Replace `RefCell` with `Mutex`"),
+        "{warning}"
+    );
     assert!(!warning.contains('\r'));
     let error = text.lines().find(|line| line.starts_with("::error ")).unwrap();
     assert!(

@@ -331,3 +331,81 @@ func newQueue() *FakeQueue {
         stderr(&output)
     );
 }
+
+#[test]
+fn go_access_outside_hand_lock_is_display_only() {
+    let mock = "package queue
+
+import \"sync\"
+
+type FakeQueue struct {
+	mutex sync.Mutex
+	items []string
+}
+
+func (q *FakeQueue) Push(item string) {
+	q.items = append(q.items, item)
+}
+
+func (q *FakeQueue) Trim(n int) {
+	q.mutex.Lock()
+	size := len(q.items)
+	q.mutex.Unlock()
+	q.items = q.items[:size-n]
+}
+";
+    let repo = git_repo_with(&[("queue/mock_test.go", mock)]);
+    let output = mockfix(repo.path(), &["--dry-run", "--unsafe-fixes"]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output), "", "a display-only fix is not in the patch");
+    let messages = stderr(&output);
+    assert!(
+        messages.contains(
+            "display-only fix: `Trim` touches `items` at line 18, outside the lock it takes by hand, which the fix leaves as it is"
+        ),
+        "stderr: {messages}"
+    );
+    assert!(
+        messages.contains("  | +\tq.mutex.Lock()\n  | +\tdefer q.mutex.Unlock()\n"),
+        "stderr: {messages}"
+    );
+
+    let applied = mockfix(repo.path(), &["--apply", "--unsafe-fixes"]);
+    assert_eq!(applied.status.code(), Some(1), "stderr: {}", stderr(&applied));
+    assert_eq!(read(repo.path(), "queue/mock_test.go"), mock);
+}
+
+#[test]
+fn go_only_hand_locked_method_is_reported() {
+    let mock = "package queue
+
+import \"sync\"
+
+type FakeStack struct {
+	mutex sync.Mutex
+	items []string
+}
+
+func (s *FakeStack) Trim(n int) {
+	s.mutex.Lock()
+	size := len(s.items)
+	s.mutex.Unlock()
+	s.items = s.items[:size-n]
+}
+";
+    let repo = git_repo_with(&[("stack_test.go", mock)]);
+    let output = mockfix(repo.path(), &["--dry-run"]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let messages = stderr(&output);
+    assert!(
+        messages.contains("stack_test.go:5:6: [go-unsynchronized-mock] `FakeStack` changes its fields without a lock"),
+        "stderr: {messages}"
+    );
+    assert!(
+        messages.contains(
+            "  not fixed: `Trim` touches `items` at line 14, outside the lock it takes by hand; move that access under the lock"
+        ),
+        "stderr: {messages}"
+    );
+}

@@ -80,6 +80,31 @@ impl StubStore {
 }
 ";
 
+/// A double whose fix is display-only, next to one with a safe fix.
+const DISPLAY_ONLY_AND_SAFE: &str = "use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+pub struct MockCounter {
+    hits: Rc<Cell<usize>>,
+}
+
+impl MockCounter {
+    pub fn hit(&self) {
+        self.hits.set(self.hits.get() + 1);
+    }
+}
+
+pub struct FakeClock {
+    ticks: RefCell<Vec<u64>>,
+}
+
+impl FakeClock {
+    pub fn tick(&self, at: u64) {
+        self.ticks.borrow_mut().push(at);
+    }
+}
+";
+
 /// A test in another file that reaches the field of `MockMailer`, and can follow its fix.
 const MAILER_USER: &str = "pub fn sent_count(mailer: &MockMailer) -> usize {
     mailer.sent.borrow().len()
@@ -683,6 +708,44 @@ fn needs_review_fix_is_offered_but_not_preferred() {
     );
     let fixed = apply_edits(MAILER, &edits_of(edit, &uri), &client.encoding);
     assert_eq!(fixed, cli_apply(workspace.path(), "mailer.rs", &["--unsafe-fixes"]));
+}
+
+#[test]
+fn display_only_fix_is_never_a_code_action() {
+    let workspace = workspace_with(&[("doubles.rs", DISPLAY_ONLY_AND_SAFE)]);
+    let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
+    let uri = client.open(&workspace.path().join("doubles.rs"), DISPLAY_ONLY_AND_SAFE);
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+    let counter = diagnostics
+        .iter()
+        .find(|diagnostic| diagnostic["range"]["start"]["line"] == 3)
+        .unwrap_or_else(|| panic!("no diagnostic on `MockCounter`: {diagnostics:?}"));
+    let message = counter["message"].as_str().unwrap();
+    assert!(
+        message.contains("\ndisplay-only fix, not offered as a quick fix: `hits` holds `Rc<Cell<usize>>`"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("make this change by hand: Replace `Rc<RefCell>` with `Arc<Mutex>` in `MockCounter`"),
+        "{message}"
+    );
+
+    let actions = client.code_actions(&uri, counter["range"].clone(), None);
+
+    let titles: Vec<&Value> = actions.iter().map(|action| &action["title"]).collect();
+    assert_eq!(titles, [&json!("Apply all safe mockfix fixes")], "{actions:?}");
+    let fixed = apply_edits(
+        DISPLAY_ONLY_AND_SAFE,
+        &edits_of(&actions[0]["edit"], &uri),
+        &client.encoding,
+    );
+    assert!(fixed.contains("    hits: Rc<Cell<usize>>,\n"), "{fixed}");
+    assert!(fixed.contains("    ticks: Mutex<Vec<u64>>,\n"), "{fixed}");
+    assert_eq!(fixed, cli_apply(workspace.path(), "doubles.rs", &["--unsafe-fixes"]));
+
+    let quick_fixes = client.code_actions(&uri, counter["range"].clone(), Some(&["quickfix"]));
+    assert_eq!(quick_fixes, Vec::<Value>::new());
 }
 
 #[test]

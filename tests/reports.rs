@@ -2,6 +2,7 @@
 //! reason the user reads and that the text is unchanged.
 
 use mockfix::config::RuleSet;
+use mockfix::fix::Applicability;
 use mockfix::{fix_source, FixPolicy};
 
 /// Runs every built-in rule on `source`, including fixes that need review, and returns the
@@ -457,12 +458,47 @@ fn review_reason_for(outcome: &mockfix::FileOutcome, name: &str) -> String {
         .fix
         .as_ref()
         .unwrap_or_else(|| panic!("`{name}` got no fix: {:?}", finding.unfixable_reason));
-    assert_eq!(fix.applicability, mockfix::fix::Applicability::NeedsReview);
+    assert_eq!(fix.applicability, Applicability::NeedsReview);
     fix.review_reason.clone().unwrap_or_default()
 }
 
+/// Returns the reason of the display-only fix of `name`, after checking that neither policy
+/// applies it.
+fn display_only_reason_for(path: &str, source: &str, name: &str) -> String {
+    for include_needs_review in [false, true] {
+        let outcome = outcome_at(path, source, include_needs_review);
+        assert_eq!(
+            outcome.fixed_text, source,
+            "a display-only fix was applied (include_needs_review: {include_needs_review})"
+        );
+        assert!(outcome.applied.is_empty(), "{:?}", outcome.applied);
+    }
+    let outcome = outcome_at(path, source, true);
+    let fix = fix_of(&outcome, name);
+    assert_eq!(fix.applicability, Applicability::DisplayOnly);
+    fix.review_reason.clone().unwrap_or_default()
+}
+
+fn fix_of<'a>(outcome: &'a mockfix::FileOutcome, name: &str) -> &'a mockfix::fix::Fix {
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|finding| finding.struct_name == name)
+        .unwrap_or_else(|| panic!("no finding on `{name}`: {:?}", outcome.findings));
+    finding
+        .fix
+        .as_ref()
+        .unwrap_or_else(|| panic!("`{name}` got no fix: {:?}", finding.unfixable_reason))
+}
+
+/// Returns `source` with the fix of `name` alone applied, whatever its applicability.
+fn shown_fix(path: &str, source: &str, name: &str) -> String {
+    let outcome = outcome_at(path, source, true);
+    mockfix::fixed_text_of_fix(path, source, fix_of(&outcome, name), mockfix::Edition::DEFAULT).unwrap()
+}
+
 #[test]
-fn unsafe_sync_over_box_dyn_any_is_reported() {
+fn unsafe_sync_over_box_dyn_any_is_display_only() {
     let source = "use std::any::Any;
 use std::cell::UnsafeCell;
 pub struct FakeRegistry {
@@ -476,25 +512,234 @@ impl FakeRegistry {
     }
 }
 ";
-    let outcome = outcome_at("src/lib.rs", source, false);
-    assert_eq!(outcome.fixed_text, source, "a fix that needs review was applied");
-    let reason = review_reason_for(&outcome, "FakeRegistry");
+    let reason = display_only_reason_for("src/lib.rs", source, "FakeRegistry");
     assert!(
-        reason.contains("`payload` (Box<dyn Any>) is not known to be `Send` and `Sync`"),
+        reason.contains("`payload` (Box<dyn Any>) is still not `Sync`"),
         "{reason}"
     );
 
-    let reviewed = outcome_at("src/lib.rs", source, true);
+    let shown = shown_fix("src/lib.rs", source, "FakeRegistry");
     assert!(
-        reviewed.fixed_text.contains("unsafe impl Sync for FakeRegistry {}"),
-        "the impl was removed although `payload` still needs it: {}",
-        reviewed.fixed_text
+        shown.contains("unsafe impl Sync for FakeRegistry {}"),
+        "the impl was removed although `payload` still needs it: {shown}"
     );
+    assert!(shown.contains("hits: AtomicU64,"), "{shown}");
+}
+
+#[test]
+fn unsafe_sync_with_type_parameter_needs_review() {
+    let source = "use std::cell::UnsafeCell;
+pub struct FakeSlot<T> {
+    hits: UnsafeCell<u64>,
+    value: T,
+}
+unsafe impl<T> Sync for FakeSlot<T> {}
+impl<T> FakeSlot<T> {
+    pub fn hit(&self) {
+        unsafe { *self.hits.get() += 1 };
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let reason = review_reason_for(&outcome, "FakeSlot");
     assert!(
-        reviewed.fixed_text.contains("hits: AtomicU64,"),
-        "{}",
-        reviewed.fixed_text
+        reason.contains("the type parameter `T` may be neither `Send` nor `Sync`"),
+        "{reason}"
     );
+    assert_eq!(outcome_at("src/lib.rs", source, true).applied.len(), 1);
+}
+
+#[test]
+fn rc_of_cell_is_display_only() {
+    let source = "use std::cell::Cell;
+use std::rc::Rc;
+pub struct MockCounter {
+    hits: Rc<Cell<usize>>,
+}
+impl MockCounter {
+    pub fn hit(&self) {
+        self.hits.set(self.hits.get() + 1);
+    }
+}
+";
+    let reason = display_only_reason_for("src/lib.rs", source, "MockCounter");
+    assert!(reason.contains("`hits` holds `Rc<Cell<usize>>`"), "{reason}");
+    assert!(
+        reason.contains("the `Arc` holds a value that is not `Sync`"),
+        "{reason}"
+    );
+    let shown = shown_fix("src/lib.rs", source, "MockCounter");
+    assert!(shown.contains("hits: Arc<Cell<usize>>,"), "{shown}");
+}
+
+#[test]
+fn rc_with_nested_rc_needs_review() {
+    let source = "use std::cell::RefCell;
+use std::rc::Rc;
+pub struct MockLog {
+    lines: Rc<RefCell<Vec<Rc<String>>>>,
+}
+impl MockLog {
+    pub fn add(&self, line: Rc<String>) {
+        self.lines.borrow_mut().push(line);
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let reason = review_reason_for(&outcome, "MockLog");
+    assert!(
+        reason.contains("`Arc<T>` is `Send` and `Sync` only when `T` is both"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn refcell_of_rc_is_display_only() {
+    let source = "use std::cell::RefCell;
+use std::rc::Rc;
+pub struct FakeCache {
+    entry: RefCell<Rc<String>>,
+}
+impl FakeCache {
+    pub fn set(&self, value: Rc<String>) {
+        *self.entry.borrow_mut() = value;
+    }
+}
+";
+    let reason = display_only_reason_for("src/lib.rs", source, "FakeCache");
+    assert!(
+        reason.contains("the value in `entry` (Rc<String>) is not `Send`"),
+        "{reason}"
+    );
+    assert!(shown_fix("src/lib.rs", source, "FakeCache").contains("entry: Mutex<Rc<String>>,"));
+}
+
+#[test]
+fn refcell_of_nested_rc_needs_review() {
+    let source = "use std::cell::RefCell;
+use std::rc::Rc;
+pub struct FakeCache {
+    entries: RefCell<Vec<Rc<String>>>,
+}
+impl FakeCache {
+    pub fn add(&self, value: Rc<String>) {
+        self.entries.borrow_mut().push(value);
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, false);
+    let reason = review_reason_for(&outcome, "FakeCache");
+    assert!(
+        reason.contains("the value in `entries` (Vec<Rc<String>>) may not be `Send`"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn double_in_macro_rules_is_reported() {
+    let source = "use std::cell::RefCell;
+
+macro_rules! recorder {
+    ($name:ident) => {
+        pub struct MockRecorder {
+            calls: RefCell<Vec<String>>,
+        }
+        impl MockRecorder {
+            pub fn record(&self, call: &str) {
+                self.calls.borrow_mut().push(call.to_string());
+            }
+        }
+    };
+}
+
+recorder!(calls);
+";
+    let outcome = outcome_at("src/lib.rs", source, true);
+    assert_eq!(outcome.fixed_text, source);
+    assert_eq!(outcome.findings.len(), 1, "{:?}", outcome.findings);
+    let finding = &outcome.findings[0];
+    assert_eq!(finding.struct_name, "MockRecorder");
+    assert_eq!(&source[finding.name_range.0..finding.name_range.1], "MockRecorder");
+    assert!(finding.fix.is_none());
+    let reason = finding.unfixable_reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("defined inside the body of `macro_rules! recorder`, at lines 3 to 14"),
+        "{reason}"
+    );
+    assert!(reason.ends_with("fix it by hand"), "{reason}");
+}
+
+#[test]
+fn macro_rules_double_can_be_suppressed() {
+    let source = "use std::cell::RefCell;
+
+// mockfix: ignore
+macro_rules! recorder {
+    () => {
+        pub struct MockRecorder {
+            calls: RefCell<Vec<String>>,
+        }
+    };
+}
+";
+    assert!(findings_on(source).is_empty());
+}
+
+#[test]
+fn macro_rules_struct_without_state_is_not_reported() {
+    let source = "use std::cell::RefCell;
+
+macro_rules! recorder {
+    () => {
+        pub struct MockRecorder {
+            calls: Vec<String>,
+        }
+        pub struct Registry {
+            items: RefCell<Vec<String>>,
+        }
+    };
+}
+";
+    assert!(findings_on(source).is_empty());
+}
+
+#[test]
+fn struct_name_declared_twice_is_reported() {
+    let source = "use std::cell::RefCell;
+
+mod first {
+    pub struct MockStore {
+        items: std::cell::RefCell<Vec<u8>>,
+    }
+    impl MockStore {
+        pub fn put(&self, item: u8) {
+            self.items.borrow_mut().push(item);
+        }
+    }
+}
+
+mod second {
+    pub struct MockStore {
+        items: std::cell::RefCell<Vec<u8>>,
+    }
+}
+";
+    let outcome = outcome_at("src/lib.rs", source, true);
+    assert_eq!(outcome.fixed_text, source);
+    let lines: Vec<usize> = outcome
+        .findings
+        .iter()
+        .map(|finding| source[..finding.name_range.0].matches('\n').count() + 1)
+        .collect();
+    assert_eq!(lines, [4, 15]);
+    for finding in &outcome.findings {
+        assert!(finding.fix.is_none(), "{:?}", finding.fix);
+        let reason = finding.unfixable_reason.as_deref().unwrap_or_default();
+        assert!(
+            reason.contains("declares 2 structs named `MockStore`, at lines 4 and 15"),
+            "{reason}"
+        );
+    }
 }
 
 #[test]

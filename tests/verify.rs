@@ -253,3 +253,48 @@ fn compiler_runs_only_with_verify() {
     assert!(!marker.exists(), "cargo ran without --verify");
     assert!(read(package.path(), "src/mock.rs").contains("pub sent: Mutex<Vec<String>>,"));
 }
+
+/// A double whose fix is display-only: the `Mutex` that would replace its `RefCell` contains an
+/// `Rc`, which is not `Send`.
+const CACHE: &str = "use std::cell::RefCell;
+use std::rc::Rc;
+
+pub struct FakeCache {
+    pub entry: RefCell<Rc<String>>,
+}
+
+impl FakeCache {
+    pub fn set(&self, value: Rc<String>) {
+        *self.entry.borrow_mut() = value;
+    }
+}
+
+pub fn entry_len(cache: &FakeCache) -> usize {
+    cache.entry.borrow().len()
+}
+";
+
+#[test]
+fn verify_writes_no_display_only_fix() {
+    let package = package_with(&[
+        (
+            "src/lib.rs",
+            "pub mod alias;\npub mod cache;\npub mod mock;\npub mod user;\n",
+        ),
+        ("src/alias.rs", ALIAS),
+        ("src/cache.rs", CACHE),
+        ("src/mock.rs", MOCK),
+        ("src/user.rs", USER),
+    ]);
+    let output = mockfix(package.path(), &["--apply", "--verify", "--unsafe-fixes"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "stderr: {message}");
+    assert!(
+        message.contains("1 finding not fixed (1 display-only)"),
+        "stderr: {message}"
+    );
+    assert_eq!(read(package.path(), "src/cache.rs"), CACHE);
+    assert!(read(package.path(), "src/mock.rs").contains("pub sent: Mutex<Vec<String>>,"));
+    assert!(read(package.path(), "src/user.rs").contains("mock.sent.lock().unwrap().len()"));
+    assert!(cargo_check_passes(package.path()));
+}

@@ -151,8 +151,9 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
         }
     }
 
-    // Methods that already lock the mutex by hand, and how long they hold it.
-    let mut review: Vec<String> = Vec::new();
+    // Methods that already lock the mutex by hand, and how long they hold it. Their accesses
+    // outside that lock stay unlocked after the fix, which is therefore display-only.
+    let mut unfinished: Vec<String> = Vec::new();
     let mut moves: Vec<(&MethodInfo, usize)> = Vec::new();
     let mut held_by_hand: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (method, method_facts) in &facts {
@@ -167,8 +168,8 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
         let Some(outside) = outside else { continue };
         match movable_lock(method, method_facts, &state) {
             Some(lock_statement) => moves.push((method, lock_statement)),
-            None => review.push(format!(
-                "`{}` touches `{}` at line {}, outside the lock it takes by hand, which the fix leaves as it is",
+            None => unfinished.push(format!(
+                "`{}` touches `{}` at line {}, outside the lock it takes by hand",
                 method.name,
                 outside.field,
                 line_of(source, outside.offset)
@@ -298,19 +299,23 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Result<Option<
     for (method, lock_statement) in &moves {
         edits.extend(move_lock_to_top(source, method, *lock_statement));
     }
-    if edits.is_empty() {
+    if edits.is_empty() && unfinished.is_empty() {
         log::debug!(
             "`{}` skipped: every method that touches its state already locks",
             info.name
         );
         return Ok(None);
     }
+    if edits.is_empty() {
+        finding.unfixable_reason = Some(format!("{}; move that access under the lock", unfinished.join("; ")));
+        return Ok(Some(finding));
+    }
+    let unfinished: Vec<String> = unfinished
+        .iter()
+        .map(|access| format!("{access}, which the fix leaves as it is; move that access under the lock"))
+        .collect();
 
-    let (applicability, review_reason) = if review.is_empty() {
-        (Applicability::Safe, None)
-    } else {
-        (Applicability::NeedsReview, Some(review.join("; ")))
-    };
+    let (applicability, review_reason) = Applicability::from_reasons(&unfinished, &[]);
     let title = if mutex.added {
         format!("Guard `{}` with a `sync.{}`", info.name, mutex.kind.type_name())
     } else {

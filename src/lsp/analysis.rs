@@ -206,11 +206,11 @@ impl Analysis {
         }
     }
 
-    /// Returns the edits of the fix of the finding at `index` alone, safe or not, computed on
-    /// first use.
+    /// Returns the edits of the fix of the finding at `index` alone, safe or needing review,
+    /// computed on first use.
     ///
-    /// Returns `None` when the finding has no fix, or its fix fails when applied alone, which is
-    /// a bug in mockfix that is logged.
+    /// Returns `None` when the finding has no fix or a display-only one, or its fix fails when
+    /// applied alone, which is a bug in mockfix that is logged.
     pub fn quick_fix_edits(&mut self, index: usize, text: &str, rules: &RuleSet) -> Option<&[TextEdit]> {
         if !self.quick_fixes.contains_key(&index) {
             let edits = self.plan_quick_fix(index, text, rules);
@@ -221,7 +221,10 @@ impl Analysis {
 
     fn plan_quick_fix(&self, index: usize, text: &str, rules: &RuleSet) -> Option<Vec<TextEdit>> {
         let finding = &self.planned.findings[index];
-        let fix = finding.fix.as_ref()?;
+        let fix = finding
+            .fix
+            .as_ref()
+            .filter(|fix| fix.applicability != Applicability::DisplayOnly)?;
         // Two rules can match one struct; only the rule of this finding may contribute edits.
         let rule = rules.rules.iter().find(|rule| rule.id == finding.rule_id)?;
         let body = &text[self.body_start..];

@@ -3,7 +3,7 @@
 //!
 //! A quick fix applies the fix of one double alone, with `fix_source_with` limited to that
 //! double and its rule. A fix that needs review is offered too, marked so in its title, and it is
-//! never the preferred action. The fix-all action applies what `mockfix --apply` would write to
+//! never the preferred action. A display-only fix is never offered. The fix-all action applies what `mockfix --apply` would write to
 //! the file. Both also change the uses of the fixed doubles in other files of the package, as a
 //! command-line run does, and carry all edits as line-granular replacements of the original texts
 //! (`edit::diff_edits`).
@@ -79,7 +79,15 @@ fn actions(server: &mut Server, params: &CodeActionParams, analysis: &mut Analys
         for index in 0..analysis.findings().len() {
             let (name_start, name_end) = analysis.name_range(index);
             let finding = &analysis.findings()[index];
-            let Some(fix) = &finding.fix else { continue };
+            // A display-only fix is known to leave the double unsynchronized, so only the
+            // diagnostic describes it.
+            let Some(fix) = finding
+                .fix
+                .as_ref()
+                .filter(|fix| fix.applicability != Applicability::DisplayOnly)
+            else {
+                continue;
+            };
             let diagnostic = diagnostics::for_finding(finding, map.range(name_start, name_end));
             let diagnostic = diagnostics::with_related(diagnostic, analysis.related(index), uri, |start, end| {
                 map.range(start, end)

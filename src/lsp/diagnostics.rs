@@ -1,7 +1,7 @@
 //! Findings as LSP diagnostics: one warning per finding, on the double's struct name.
 //!
 //! The message is the finding's message, followed, like the command line's report, by why the
-//! fix needs review or why there is no fix. The code is the rule id, so that a reader can look
+//! fix needs review or is display-only, or why there is no fix. The code is the rule id, so that a reader can look
 //! the rule up and a code action can find the diagnostic it fixes.
 
 use lsp_types::{Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Uri};
@@ -12,11 +12,23 @@ use crate::fix::{Applicability, Finding};
 pub const SOURCE: &str = "mockfix";
 
 pub fn for_finding(finding: &Finding, range: Range) -> Diagnostic {
+    let reason = || {
+        finding
+            .fix
+            .as_ref()
+            .and_then(|fix| fix.review_reason.as_deref())
+            .unwrap_or("not proven safe")
+    };
     let message = match (&finding.fix, &finding.unfixable_reason) {
-        (Some(fix), _) if fix.applicability == Applicability::NeedsReview => format!(
-            "{}\nfix needs review: {}",
+        (Some(fix), _) if fix.applicability == Applicability::NeedsReview => {
+            format!("{}\nfix needs review: {}", finding.message, reason())
+        }
+        // No code action edits the code for a display-only fix, so the message describes it.
+        (Some(fix), _) if fix.applicability == Applicability::DisplayOnly => format!(
+            "{}\ndisplay-only fix, not offered as a quick fix: {}; make this change by hand: {}",
             finding.message,
-            fix.review_reason.as_deref().unwrap_or("not proven safe")
+            reason(),
+            fix.title
         ),
         (None, Some(reason)) => format!("{}\nnot fixed: {reason}", finding.message),
         _ => finding.message.clone(),

@@ -25,6 +25,13 @@ pub fn unified(display_path: &str, old: &str, new: &str) -> String {
 /// `out` decides whether the colors reach the terminal: an `anstream` stream drops them when
 /// color is off.
 pub fn write_colored(out: &mut impl Write, diff: &str) -> io::Result<()> {
+    write_colored_with_gutter(out, diff, "")
+}
+
+/// Like `write_colored`, with `gutter` written uncolored before each line. The report on stderr
+/// shows the fixes that a run does not write behind a gutter such as `  | `, which sets them apart
+/// from the messages and keeps `patch` from reading them as a diff.
+pub fn write_colored_with_gutter(out: &mut impl Write, diff: &str, gutter: &str) -> io::Result<()> {
     let header = Style::new().bold();
     let hunk = AnsiColor::Cyan.on_default();
     let removed = AnsiColor::Red.on_default();
@@ -43,7 +50,7 @@ pub fn write_colored(out: &mut impl Write, diff: &str) -> io::Result<()> {
         };
         let content = line.trim_end_matches(['\r', '\n']);
         let ending = &line[content.len()..];
-        write!(out, "{style}{content}{style:#}{ending}")?;
+        write!(out, "{gutter}{style}{content}{style:#}{ending}")?;
     }
     Ok(())
 }

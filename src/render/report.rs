@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use crate::config::RuleSet;
-use crate::fix::{Applicability, Finding};
+use crate::fix::{Applicability, Finding, Fix};
 use crate::workspace::Edition;
 use crate::{edit, fix_source_with, FileOutcome, FixPolicy, FixRequest};
 
@@ -54,9 +54,10 @@ pub struct FindingReport {
     pub column: usize,
     pub message: String,
     pub applicability: ReportApplicability,
-    /// The reason the fix needs review or the reason there is none; `null` for a safe fix.
+    /// The reason the fix needs review or is display-only, or the reason there is none; `null`
+    /// for a safe fix.
     pub reason: Option<String>,
-    /// The fix of this finding alone; `null` when it is not fixed.
+    /// The fix of this finding alone, display-only fixes included; `null` when there is none.
     pub fix: Option<FixReport>,
 }
 
@@ -67,6 +68,8 @@ pub enum ReportApplicability {
     Safe,
     /// `--apply --unsafe-fixes` writes the fix.
     NeedsReview,
+    /// The fix is shown and never written, because it is known to leave the problem.
+    DisplayOnly,
     /// mockfix has no fix for the finding.
     NotFixed,
 }
@@ -112,6 +115,7 @@ pub struct Summary {
     pub findings: usize,
     pub safe: usize,
     pub needs_review: usize,
+    pub display_only: usize,
     pub not_fixed: usize,
     /// Fixes in the output: those a dry run would write, or those `--apply` wrote.
     pub fixes: usize,
@@ -141,6 +145,7 @@ impl Report {
             findings: findings().count(),
             safe: count(ReportApplicability::Safe),
             needs_review: count(ReportApplicability::NeedsReview),
+            display_only: count(ReportApplicability::DisplayOnly),
             not_fixed: count(ReportApplicability::NotFixed),
             fixes: counts.fixes,
             files_changed: counts.files,
@@ -157,14 +162,18 @@ impl Report {
 
 impl FindingReport {
     /// Formats the finding's message followed by a line on its fix: what it does, why it needs
-    /// review, or why there is none.
+    /// review or is display-only, or why there is none.
     pub fn message_with_fix(&self) -> String {
         let fix_title = self.fix.as_ref().map_or("", |fix| fix.title.as_str());
         let reason = self.reason.as_deref().unwrap_or("not proven safe");
         match self.applicability {
-            ReportApplicability::Safe => format!("{}\nfix: {fix_title}", self.message),
+            ReportApplicability::Safe => format!("{}\nfix (safe): {fix_title}", self.message),
             ReportApplicability::NeedsReview => format!(
-                "{}\nfix needs review: {reason}; pass --unsafe-fixes to include it",
+                "{}\nfix (needs-review): {reason}; pass --unsafe-fixes to apply it",
+                self.message
+            ),
+            ReportApplicability::DisplayOnly => format!(
+                "{}\nfix (display-only, never applied): {reason}; make this change by hand",
                 self.message
             ),
             ReportApplicability::NotFixed => match &self.reason {
@@ -203,12 +212,21 @@ pub fn finding_reports(
 fn finding_report(path: &str, text: &str, finding: &Finding, rules: &RuleSet, edition: Edition) -> FindingReport {
     let place = Position::of(text, finding.name_range.0);
     let (applicability, reason) = match &finding.fix {
-        Some(fix) if fix.applicability == Applicability::Safe => (ReportApplicability::Safe, None),
-        Some(fix) => (ReportApplicability::NeedsReview, fix.review_reason.clone()),
+        Some(fix) => match fix.applicability {
+            Applicability::Safe => (ReportApplicability::Safe, None),
+            Applicability::NeedsReview => (ReportApplicability::NeedsReview, fix.review_reason.clone()),
+            Applicability::DisplayOnly => (ReportApplicability::DisplayOnly, fix.review_reason.clone()),
+        },
         None => (ReportApplicability::NotFixed, finding.unfixable_reason.clone()),
     };
     let fix = finding.fix.as_ref().and_then(|fix| {
-        let edits = fix_edits(path, text, &finding.struct_name, rules, edition)?;
+        // No run applies a display-only fix, so planning it again would give no edits.
+        let edits = match fix.applicability {
+            Applicability::DisplayOnly => display_only_edits(path, text, fix, edition)?,
+            Applicability::Safe | Applicability::NeedsReview => {
+                fix_edits(path, text, &finding.struct_name, rules, edition)?
+            }
+        };
         Some(FixReport {
             title: fix.title.clone(),
             edits,
@@ -248,6 +266,20 @@ fn fix_edits(path: &str, text: &str, struct_name: &str, rules: &RuleSet, edition
         }
     };
     Some(edit_reports(text, &outcome.fixed_text))
+}
+
+/// Computes the edits of a display-only fix applied alone to `text`; `None` when that fails.
+fn display_only_edits(path: &str, text: &str, fix: &Fix, edition: Edition) -> Option<Vec<EditReport>> {
+    match crate::fixed_text_of_fix(path, text, fix, edition) {
+        Ok(fixed) => Some(edit_reports(text, &fixed)),
+        Err(err) => {
+            log::debug!(
+                "{path}: the display-only fix `{}` could not be applied alone: {err}",
+                fix.title
+            );
+            None
+        }
+    }
 }
 
 /// Computes the line-granular edits that turn `text` into `fixed`, with their places in `text`.

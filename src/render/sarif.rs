@@ -2,7 +2,8 @@
 //! other tools import.
 //!
 //! The log has one run. `tool.driver.rules` lists every enabled rule, and each finding is a
-//! result whose location is the struct's name and whose `fixes` hold the edits of its own fix.
+//! result whose location is the struct's name and whose `fixes` hold the edits of its own fix,
+//! unless that fix is display-only. `properties.applicability` names the kind of fix.
 //! Errors become `toolExecutionNotifications` of the run's invocation. Columns count Unicode code
 //! points, as `columnKind` states, and artifact URIs are relative to the project root
 //! (`%SRCROOT%`) when the file is inside it.
@@ -104,8 +105,13 @@ fn result(path: &str, finding: &FindingReport, rule_index: Option<usize>) -> Val
     if let Some(index) = rule_index {
         result["ruleIndex"] = json!(index);
     }
+    // A SARIF viewer may apply a result's fixes with one click, and SARIF cannot mark a fix as
+    // not to be applied. So a display-only fix is left out, and its reason is in the message.
     if let Some(fix) = &finding.fix {
-        if finding.applicability != ReportApplicability::NotFixed {
+        if matches!(
+            finding.applicability,
+            ReportApplicability::Safe | ReportApplicability::NeedsReview
+        ) {
             result["fixes"] = json!([{
                 "description": { "text": fix.title },
                 "artifactChanges": [{

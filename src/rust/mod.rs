@@ -8,6 +8,7 @@
 pub mod discipline;
 pub mod imports;
 pub mod index;
+mod macro_bodies;
 pub mod strategies;
 pub mod suppression;
 pub mod text;
@@ -19,13 +20,13 @@ use ra_ap_syntax::ast::HasAttrs;
 use ra_ap_syntax::ast::HasName;
 use ra_ap_syntax::{ast, AstNode, NodeOrToken, Parse, SourceFile, SyntaxNode, TextRange, TextSize};
 
-use crate::config::{RuleSet, StateKind};
+use crate::config::{Rule, RuleSet, StateKind};
 use crate::edit::{self, TextEdit};
 use crate::fix::{Conversion, Finding, ForeignDouble};
 use crate::language::{Analysis, Language};
 use crate::workspace::Edition;
 use crate::{SourceError, SyntaxError};
-use index::FileIndex;
+use index::{FileIndex, StructInfo};
 use strategies::static_mut::{is_test_path, test_code_ranges, within};
 use strategies::PlanContext;
 use text::node_range;
@@ -301,12 +302,14 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
             if !rule.matches_name(&info.name) && !by_unsafe_sync {
                 continue;
             }
-            // Impls are matched to structs by name, so two structs of one name cannot be told apart.
-            if info.name_is_ambiguous {
-                log::debug!(
-                    "{path}: `{}` skipped: the file declares two structs of that name",
-                    info.name
-                );
+            // Impls are matched to structs by name, so two structs of one name cannot be
+            // distinguished. Such a double is reported without a fix.
+            let ambiguity = info
+                .name_is_ambiguous
+                .then(|| ambiguous_name_reason(source, index, &info.name));
+            // A unit struct has no state to convert.
+            if !info.is_record && !info.is_tuple {
+                log::debug!("{path}: `{}` skipped: a unit struct has no fields", info.name);
                 continue;
             }
             // `// mockfix: ignore` or `// mockfix: ignore[rule-id]` above the struct.
@@ -317,27 +320,70 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 );
                 continue;
             }
-            let planned: Vec<Finding> = rule
-                .state_kinds
-                .iter()
-                .filter_map(|kind| match kind {
-                    StateKind::RefCell => strategies::wrap::plan(ctx, rule, info),
-                    StateKind::Cell => strategies::cell::plan(ctx, rule, info),
-                    StateKind::Rc => strategies::rc::plan(ctx, rule, info),
-                    StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
-                    StateKind::UnsafeSyncCell => strategies::unsafe_sync::plan(ctx, rule, info),
-                    // Statics are planned per file, and Go state is never in a Rust rule.
-                    StateKind::StaticMut | StateKind::MutableFields => None,
-                })
-                .collect();
-            for finding in planned {
-                findings.push(without_fix_under_no_std(finding, no_std));
+            for finding in plan_struct(ctx, rule, info) {
+                let finding = without_fix_under_no_std(finding, no_std);
+                findings.push(match &ambiguity {
+                    Some(reason) => without_fix(finding, reason),
+                    None => finding,
+                });
             }
         }
     }
+    findings.extend(macro_bodies::findings_in_macro_bodies(
+        path, file, source, rules, &test_code,
+    ));
     findings.sort_by_key(|finding| finding.name_range.0);
     drop_superseded(&mut findings, rules);
     findings
+}
+
+/// Plans the findings of each state kind of `rule` on the struct `info`.
+fn plan_struct(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Vec<Finding> {
+    rule.state_kinds
+        .iter()
+        .filter_map(|kind| match kind {
+            StateKind::RefCell => strategies::wrap::plan(ctx, rule, info),
+            StateKind::Cell => strategies::cell::plan(ctx, rule, info),
+            StateKind::Rc => strategies::rc::plan(ctx, rule, info),
+            StateKind::AtomicTwoStep => strategies::guard::plan(ctx, rule, info),
+            StateKind::UnsafeSyncCell => strategies::unsafe_sync::plan(ctx, rule, info),
+            // Statics are planned per file, and Go state is never in a Rust rule.
+            StateKind::StaticMut | StateKind::MutableFields => None,
+        })
+        .collect()
+}
+
+/// Drops the fix of `finding`, with `reason` as why there is none.
+fn without_fix(mut finding: Finding, reason: &str) -> Finding {
+    finding.fix = None;
+    finding.unfixable_reason = Some(reason.to_string());
+    finding
+}
+
+/// Explains why a double whose name the file declares more than once is not fixed, with the
+/// line of each declaration.
+fn ambiguous_name_reason(source: &str, index: &FileIndex, name: &str) -> String {
+    let lines: Vec<String> = index
+        .structs
+        .iter()
+        .filter(|info| info.name == name)
+        .map(|info| {
+            let start = info
+                .node
+                .name()
+                .map_or_else(|| node_range(info.node.syntax()), |name| node_range(name.syntax()))
+                .0;
+            discipline::line_of(source, start).to_string()
+        })
+        .collect();
+    let (last, rest) = lines
+        .split_last()
+        .expect("an ambiguous name is declared at least twice");
+    format!(
+        "the file declares {} structs named `{name}`, at lines {} and {last}, and mockfix matches impls to structs by name, so it cannot tell whose methods are whose; rename one of them or move it to another file, then run mockfix again",
+        lines.len(),
+        rest.join(", ")
+    )
 }
 
 /// A `#![no_std]` crate root has no `std::sync` to take a `Mutex` from.

@@ -68,6 +68,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     planner.rewrite_file(&rc_fields, &functions);
     let names: Vec<&str> = rc_fields.iter().map(String::as_str).collect();
     finding.related = first_use(ctx, &planner.target, &names, "used");
+    let mut unfinished = Vec::new();
     for field in info.fields_of_kind(FieldKind::Rc) {
         let text = field
             .node
@@ -79,14 +80,23 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             .trim_start_matches("std::rc::")
             .trim_start_matches("Rc<")
             .replacen("RefCell<", "", 1);
-        if ["Cell<", "Rc<", "*const", "*mut"]
+        if !["Cell<", "Rc<", "*const", "*mut"]
             .iter()
             .any(|marker| inner.contains(marker))
         {
-            planner.review.push(format!(
+            continue;
+        }
+        // A fix known to leave the double not `Sync` is display-only: applying it would also hide
+        // the problem, because the rule does not match an `Arc` field.
+        match arc_content_not_sync(&text) {
+            Some(reason) => unfinished.push(format!(
+                "`{}` holds `{text}`, and after the fix {reason}, so the double still cannot be shared between threads",
+                field.name
+            )),
+            None => planner.review.push(format!(
                 "`{}` holds `{text}`, and `Arc<T>` is `Send` and `Sync` only when `T` is both",
                 field.name
-            ));
+            )),
         }
     }
     let locks = match planner.check_locks(&BTreeMap::new()) {
@@ -96,10 +106,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             return Some(finding);
         }
     };
-    let (applicability, review_reason) = match planner.review.first() {
-        None => (Applicability::Safe, None),
-        Some(_) => (Applicability::NeedsReview, Some(planner.review.join("; "))),
-    };
+    let (applicability, review_reason) = Applicability::from_reasons(&unfinished, &planner.review);
     finding.fix = Some(Fix {
         title: format!("Replace `Rc<RefCell>` with `Arc<Mutex>` in `{}`", info.name),
         applicability,
@@ -565,6 +572,31 @@ fn enclosing_scope_node(node: &SyntaxNode) -> Option<usize> {
     node.ancestors()
         .find(|ancestor| ancestor.kind() == SyntaxKind::FN)
         .map(|function| node_range(&function).0)
+}
+
+/// Returns why the `Arc` that replaces an `Rc` of type `text`, written without whitespace, is
+/// certainly not `Sync`, or `None` when the type does not show it. That is so when the `Arc`
+/// contains a cell or a raw pointer directly, or when the `Mutex` that replaces a `RefCell` directly
+/// inside contains a raw pointer, which is not `Send`.
+fn arc_content_not_sync(text: &str) -> Option<&'static str> {
+    fn without_cell_path(text: &str) -> &str {
+        text.trim_start_matches("std::cell::")
+            .trim_start_matches("core::cell::")
+    }
+    let is_raw_pointer = |text: &str| text.starts_with("*const") || text.starts_with("*mut");
+    let content = without_cell_path(text.trim_start_matches("std::rc::").trim_start_matches("Rc<"));
+    match content.strip_prefix("RefCell<") {
+        Some(inside) if is_raw_pointer(inside) => Some(
+            "the `Mutex` holds a raw pointer, which is not `Send`, and `Mutex<T>` is `Sync` only when `T` is `Send`",
+        ),
+        Some(_) => None,
+        None => {
+            let cell = ["Cell<", "UnsafeCell<", "OnceCell<"]
+                .iter()
+                .any(|prefix| content.starts_with(prefix));
+            (cell || is_raw_pointer(content)).then_some("the `Arc` holds a value that is not `Sync`")
+        }
+    }
 }
 
 fn squeeze(text: &str) -> String {

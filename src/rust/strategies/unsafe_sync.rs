@@ -15,7 +15,9 @@
 //! position, or an atomic load, store or read-modify-write. A raw pointer kept or passed on
 //! cannot be converted, and makes the fix need review. `RefCell` fields are converted as the wrap
 //! strategy does. When another field is still not `Send` or `Sync` (a raw pointer, `Rc`, `Cell`,
-//! `Box<dyn Any>`), the `unsafe impl`s stay and the fix needs review.
+//! `Box<dyn Any>`), the `unsafe impl`s stay and the fix is display-only, because it leaves the data
+//! race. When a field only may not be, such as a trait object of a user's trait, or the struct has
+//! type parameters, the fix needs review.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -98,6 +100,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
 
     let mut edits = Vec::new();
     let mut review = Vec::new();
+    let mut unfinished = Vec::new();
     let mut method_locks = BTreeMap::new();
     let uses_mutex = !refcells.is_empty() || cells.iter().any(|cell| cell.atomic.is_none());
     if !refcells.is_empty() {
@@ -108,7 +111,10 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             return Some(finding);
         };
         edits.extend(fix.edits);
-        review.extend(fix.review_reason);
+        match fix.applicability {
+            Applicability::DisplayOnly => unfinished.extend(fix.review_reason),
+            Applicability::Safe | Applicability::NeedsReview => review.extend(fix.review_reason),
+        }
         if let Conversion::Wrap {
             method_locks: locks,
             mutex_type,
@@ -152,22 +158,29 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     edits.extend(planner.edits);
     review.extend(planner.review);
 
+    // An `unsafe impl` kept over a field that is certainly not thread-safe keeps the data race,
+    // and once the cells are gone the rule no longer reports it, so that fix is display-only.
     let blockers = fields_still_unsafe(info, &cells);
-    if blockers.is_empty() {
+    if blockers.known.is_empty() && blockers.possible.is_empty() {
         edits.extend(remove_unsafe_impls(ctx.source, info));
         edits.extend(unsafe_block_edits(ctx, &planner.rewritten));
-    } else {
+    } else if blockers.known.is_empty() {
         review.push(format!(
             "the `unsafe impl`s of `{}` stay, because {}; check that the struct is really safe to share, or make those fields thread-safe",
             info.name,
-            blockers.join(" and ")
+            blockers.possible.join(" and ")
+        ));
+    } else {
+        let mut reasons = blockers.known;
+        reasons.extend(blockers.possible);
+        unfinished.push(format!(
+            "the `unsafe impl`s of `{}` would stay, because {}, so sharing the struct between threads stays a data race; make those fields thread-safe too",
+            info.name,
+            reasons.join(" and ")
         ));
     }
 
-    let (applicability, review_reason) = match review.first() {
-        None => (Applicability::Safe, None),
-        Some(_) => (Applicability::NeedsReview, Some(review.join("; "))),
-    };
+    let (applicability, review_reason) = Applicability::from_reasons(&unfinished, &review);
     finding.fix = Some(Fix {
         title: format!(
             "Replace the cells of `{}` with thread-safe types and remove its `unsafe impl`s",
@@ -448,10 +461,21 @@ fn unsafe_block_edits(ctx: &PlanContext, rewritten: &[(usize, usize)]) -> Vec<Te
     edits
 }
 
-/// Why the struct still needs its `unsafe impl`s after the fix: fields whose types are not
-/// `Send` or `Sync`, and type parameters that may not be.
-fn fields_still_unsafe(info: &StructInfo, cells: &[CellField]) -> Vec<String> {
-    let mut reasons = Vec::new();
+/// The reasons a struct still needs its `unsafe impl`s after the fix.
+struct Blockers {
+    /// Fields whose types are certainly not `Send` or not `Sync`.
+    known: Vec<String>,
+    /// Fields whose types may not be, and type parameters.
+    possible: Vec<String>,
+}
+
+/// Finds the fields whose types are not `Send` or `Sync` after the fix, and the type parameters
+/// that may not be.
+fn fields_still_unsafe(info: &StructInfo, cells: &[CellField]) -> Blockers {
+    let mut blockers = Blockers {
+        known: Vec::new(),
+        possible: Vec::new(),
+    };
     for field in &info.fields {
         let text = field
             .node
@@ -471,8 +495,15 @@ fn fields_still_unsafe(info: &StructInfo, cells: &[CellField]) -> Vec<String> {
             continue;
         }
         let unsafe_kind = !converted && matches!(field.kind, FieldKind::Cell | FieldKind::Rc);
-        if unsafe_kind || not_thread_safe(&inner) {
-            reasons.push(format!(
+        if !unsafe_kind && !not_thread_safe(&inner) {
+            continue;
+        }
+        if unsafe_kind || certainly_not_send(&inner) {
+            blockers
+                .known
+                .push(format!("`{}` ({text}) is still not `Sync`", field.name));
+        } else {
+            blockers.possible.push(format!(
                 "`{}` ({text}) is not known to be `Send` and `Sync`",
                 field.name
             ));
@@ -482,11 +513,13 @@ fn fields_still_unsafe(info: &StructInfo, cells: &[CellField]) -> Vec<String> {
         for param in params.type_or_const_params() {
             if let ast::TypeOrConstParam::Type(param) = param {
                 let name = param.name().map(|name| name.text().to_string()).unwrap_or_default();
-                reasons.push(format!("the type parameter `{name}` may be neither `Send` nor `Sync`"));
+                blockers
+                    .possible
+                    .push(format!("the type parameter `{name}` may be neither `Send` nor `Sync`"));
             }
         }
     }
-    reasons
+    blockers
 }
 
 /// Returns whether a type, from its text, may be neither `Send` nor `Sync`: raw pointers, `Rc`, cells,
@@ -495,6 +528,39 @@ fn not_thread_safe(text: &str) -> bool {
     let markers = ["*const", "*mut", "NonNull<", "Rc<", "Cell<"];
     let trait_object = text.contains("dyn ") && !(text.contains("Send") && text.contains("Sync"));
     markers.iter().any(|marker| text.contains(marker)) || trait_object
+}
+
+/// Returns whether a type, from its text, is certainly neither `Send` nor `Sync`. That is a raw
+/// pointer, `NonNull` or `Rc` as the whole type, or a box of a trait object of standard traits
+/// without `Send` or `Sync` as supertraits, such as `Box<dyn Any>`. A trait object of another
+/// trait is not counted, because that trait may require `Send` and `Sync`.
+pub(super) fn certainly_not_send(text: &str) -> bool {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let text = text.trim_start_matches("std::").trim_start_matches("core::");
+    let text = text.trim_start_matches("ptr::").trim_start_matches("rc::");
+    if text.starts_with("*const") || text.starts_with("*mut") || text.starts_with("NonNull<") || text.starts_with("Rc<")
+    {
+        return true;
+    }
+    let Some(object) = text.strip_prefix("Box<dyn").and_then(|rest| rest.strip_suffix('>')) else {
+        return false;
+    };
+    let standard = ["Any", "Fn(", "FnMut(", "FnOnce(", "Debug", "Display", "Error"];
+    let bounds: Vec<&str> = object.split('+').collect();
+    let names_standard = |bound: &str| {
+        let bound = bound
+            .trim_start_matches("std::")
+            .trim_start_matches("any::")
+            .trim_start_matches("fmt::")
+            .trim_start_matches("error::");
+        standard
+            .iter()
+            .any(|name| bound == *name || (name.ends_with('(') && bound.starts_with(name)))
+    };
+    bounds
+        .iter()
+        .all(|bound| names_standard(bound) || bound.starts_with('\''))
+        && !bounds.iter().any(|bound| *bound == "Send" || *bound == "Sync")
 }
 
 /// Deletes each `unsafe impl Sync for X {}` and `unsafe impl Send for X {}`, with its line when
@@ -538,4 +604,37 @@ fn next_line_start(source: &str, content_end: usize) -> usize {
     source[content_end..]
         .find('\n')
         .map_or(source.len(), |i| content_end + i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certainly_not_send;
+
+    #[test]
+    fn certainly_not_send_types() {
+        for text in [
+            "*const u8",
+            "*mut Vec<u8>",
+            "std::ptr::NonNull<u8>",
+            "std::rc::Rc<String>",
+            "Box<dyn Any>",
+        ] {
+            assert!(certainly_not_send(text), "{text}");
+        }
+        assert!(certainly_not_send("Box<dyn std::any::Any + 'static>"));
+        assert!(certainly_not_send("Box<dyn Fn(u32) -> u32>"));
+    }
+
+    #[test]
+    fn maybe_send_types_are_not_certain() {
+        for text in [
+            "Arc<String>",
+            "Vec<Rc<String>>",
+            "Box<dyn Any + Send>",
+            "Box<dyn Handler>",
+            "Option<*const u8>",
+        ] {
+            assert!(!certainly_not_send(text), "{text}");
+        }
+    }
 }

@@ -23,6 +23,7 @@ use ra_ap_syntax::{SyntaxKind, T};
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::unsafe_sync::certainly_not_send;
 use super::{clone_impl, derive_blocker, first_use, rewrite_cell_constructors, target_accesses, PlanContext, Target};
 use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
@@ -98,10 +99,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             return Some(finding);
         }
     };
-    let (applicability, review_reason) = match planner.review.first() {
-        None => (Applicability::Safe, None),
-        Some(_) => (Applicability::NeedsReview, Some(planner.review.join("; "))),
-    };
+    let (applicability, review_reason) = Applicability::from_reasons(&planner.unfinished, &planner.review);
     finding.fix = Some(Fix {
         title: format!(
             "Replace `RefCell` with `{}` in `{}`",
@@ -265,6 +263,8 @@ struct WrapPlanner<'a> {
     edits: Vec<TextEdit>,
     /// Reasons why the fix needs review.
     review: Vec<String>,
+    /// Reasons the fix is known to leave the double unsynchronized, which make it display-only.
+    unfinished: Vec<String>,
     lock_sites: Vec<LockSite>,
 }
 
@@ -276,6 +276,7 @@ impl<'a> WrapPlanner<'a> {
             style,
             edits: Vec::new(),
             review: Vec::new(),
+            unfinished: Vec::new(),
             lock_sites: Vec::new(),
         }
     }
@@ -328,11 +329,23 @@ impl<'a> WrapPlanner<'a> {
                 .any(|marker| inner.contains(marker))
                 || (inner.contains("dyn ") && !inner.contains("Send"))
             {
-                self.review.push(format!(
-                    "the value in `{}` ({}) may not be `Send`, and `Mutex<T>` is `Sync` only when `T` is `Send`",
-                    field.name,
-                    inner.trim_start_matches('<').trim_end_matches('>')
-                ));
+                let value = inner
+                    .strip_prefix('<')
+                    .and_then(|rest| rest.strip_suffix('>'))
+                    .unwrap_or(&inner);
+                // A value that is certainly not `Send` leaves the double not `Sync`, and the rule
+                // would no longer report it, so the fix is display-only.
+                if certainly_not_send(value) {
+                    self.unfinished.push(format!(
+                        "the value in `{}` ({value}) is not `Send`, and `Mutex<T>` is `Sync` only when `T` is `Send`, so the double still cannot be shared between threads",
+                        field.name
+                    ));
+                } else {
+                    self.review.push(format!(
+                        "the value in `{}` ({value}) may not be `Send`, and `Mutex<T>` is `Sync` only when `T` is `Send`",
+                        field.name
+                    ));
+                }
             }
         }
     }
