@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ra_ap_syntax::ast::{self, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
 
-use super::text::{derive_names, node_range};
+use super::text::{conditional_derive_names, derive_names, node_range};
 
 /// A field whose type is recognised as interior-mutable state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +59,8 @@ pub struct StructInfo {
     pub fields: Vec<FieldInfo>,
     pub is_record: bool,
     pub derives: Vec<String>,
+    /// Names derived under `#[cfg_attr(.., derive(..))]`, which fixes do not edit.
+    pub conditional_derives: Vec<String>,
     /// The `unsafe impl Sync` or `unsafe impl Send` items for this struct.
     pub unsafe_impls: Vec<ast::Impl>,
     pub impls: Vec<ast::Impl>,
@@ -216,12 +218,14 @@ fn struct_info(node: ast::Struct) -> Option<StructInfo> {
         }
     }
     let derives = derive_names(&node);
+    let conditional_derives = conditional_derive_names(&node);
     Some(StructInfo {
         name,
         node,
         fields,
         is_record,
         derives,
+        conditional_derives,
         unsafe_impls: Vec::new(),
         impls: Vec::new(),
         methods: Vec::new(),

@@ -16,8 +16,9 @@ use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::derived_impls::{self, Reads, Storage};
 use super::{
-    clone_impl, constructor_qualifier, derive_blocker, first_use, is_default_call, struct_literals, target_accesses,
+    cell_derive_blocker, constructor_qualifier, first_use, is_default_call, struct_literals, target_accesses,
     PlanContext, Target,
 };
 use crate::config::Rule;
@@ -72,7 +73,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = derive_blocker(info, &["Clone"]) {
+    if let Some(reason) = cell_derive_blocker(info, "RefCell") {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -83,23 +84,29 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     planner.rewrite_constructors(&cells);
     planner.rewrite_accesses(&cells);
     finding.related = first_use(ctx, &planner.target, &cells, "used");
-    let locks = match planner.check_locks(&BTreeMap::new()) {
+    let locks = match planner.check_locks(&derived_impls::method_locks(info, &cells)) {
         Ok(locks) => locks,
         Err(reason) => {
             finding.unfixable_reason = Some(reason);
             return Some(finding);
         }
     };
-    if info.derives.iter().any(|name| name == "Clone") {
-        match clone_impl::plan(ctx.source, info, &cells, lock_call) {
-            Some(edits) => planner.edits.extend(edits),
-            None => {
-                finding.unfixable_reason = Some(format!(
-                    "`{}` derives `Clone`, which `Mutex` does not implement, and mockfix cannot write the impl by hand because a field has attributes; implement `Clone` by hand, then run mockfix again",
-                    info.name
-                ));
-                return Some(finding);
-            }
+    let storage_of = |field: &crate::rust::index::FieldInfo| {
+        if cells.contains(&field.name.as_str()) {
+            Storage::Mutex
+        } else {
+            Storage::Plain
+        }
+    };
+    let reads = Reads {
+        lock_call,
+        load_ordering: rule.ordering.names().0,
+    };
+    match derived_impls::plan(ctx.source, info, storage_of, reads) {
+        Ok(edits) => planner.edits.extend(edits),
+        Err(reason) => {
+            finding.unfixable_reason = Some(reason);
+            return Some(finding);
         }
     }
 
