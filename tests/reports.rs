@@ -256,11 +256,11 @@ impl FakeTree {
 #[test]
 fn public_getter_called_before_update_narrows_guard() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
-pub struct FakeMeter { hits: AtomicUsize }
+pub struct FakeMeter { hits: AtomicUsize, misses: AtomicUsize }
 impl FakeMeter {
-    pub fn hits(&self) -> usize { self.hits.load(Ordering::SeqCst) }
+    pub fn total(&self) -> usize { self.hits.load(Ordering::SeqCst) + self.misses.load(Ordering::SeqCst) }
     pub fn hit(&self) {
-        let n = self.hits();
+        let n = self.total();
         let m = self.hits.load(Ordering::SeqCst);
         self.hits.store(n.max(m) + 1, Ordering::SeqCst);
     }
@@ -272,7 +272,7 @@ impl FakeMeter {
         "{reason}"
     );
     assert!(
-        fixed.contains("        let n = self.hits();\n        {\n            let _guard"),
+        fixed.contains("        let n = self.total();\n        {\n            let _guard"),
         "{fixed}"
     );
 }
@@ -280,9 +280,28 @@ impl FakeMeter {
 #[test]
 fn binding_used_after_update_blocks_narrowing() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize, misses: AtomicUsize }
+impl FakeMeter {
+    pub fn total(&self) -> usize { self.hits.load(Ordering::SeqCst) + self.misses.load(Ordering::SeqCst) }
+    pub fn hit(&self) -> usize {
+        let n = self.hits.load(Ordering::SeqCst);
+        self.hits.store(n + 1, Ordering::SeqCst);
+        n + self.total()
+    }
+}
+";
+    let reason = reason_for(source, "FakeMeter");
+    assert!(reason.contains("`hit -> total`"), "{reason}");
+}
+
+#[test]
+fn single_load_called_under_guard_gets_no_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct FakeMeter { hits: AtomicUsize }
 impl FakeMeter {
-    pub fn hits(&self) -> usize { self.hits.load(Ordering::SeqCst) }
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
     pub fn hit(&self) -> usize {
         let n = self.hits.load(Ordering::SeqCst);
         self.hits.store(n + 1, Ordering::SeqCst);
@@ -290,8 +309,73 @@ impl FakeMeter {
     }
 }
 ";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert_eq!(
+        outcome.fixed_text.matches("let _guard").count(),
+        1,
+        "{}",
+        outcome.fixed_text
+    );
+    assert!(
+        outcome
+            .fixed_text
+            .contains("    pub fn hit(&self) -> usize {\n        let _guard = self.mutex.lock().unwrap();"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn single_load_of_field_written_twice_keeps_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+    pub fn hit(&self) -> usize {
+        let n = self.hits.load(Ordering::SeqCst);
+        self.hits.store(n + 1, Ordering::SeqCst);
+        self.hits.store(n + 2, Ordering::SeqCst);
+        n + self.hits()
+    }
+}
+";
     let reason = reason_for(source, "FakeMeter");
     assert!(reason.contains("`hit -> hits`"), "{reason}");
+}
+
+#[test]
+fn single_load_of_field_written_in_loop_keeps_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+    pub fn hit(&self, times: usize) -> usize {
+        for _ in 0..times {
+            let n = self.hits.load(Ordering::SeqCst);
+            self.hits.store(n + 1, Ordering::SeqCst);
+        }
+        self.hits()
+    }
+}
+";
+    let (fixed, _) = reviewed_fix(source, "FakeMeter");
+    assert!(
+        fixed.contains("    pub fn hits(&self) -> usize {\n        let _guard = self.mutex.lock().unwrap();"),
+        "{fixed}"
+    );
 }
 
 #[test]
