@@ -72,8 +72,13 @@ fixture_tests! {
     refcell_field_name_shared_with_real_store: "refcell-in-shared-double" / "field_name_shared_with_real_store" fixes ["FakeCounterStore"];
     refcell_derive_clone_generic: "refcell-in-shared-double" / "derive_clone_generic" fixes ["FakeStore"];
     refcell_not_applicable_registry: "refcell-in-shared-double" / "not_applicable_registry" fixes [];
+    refcell_derive_clone_partial_eq: "refcell-in-shared-double" / "derive_clone_partial_eq" fixes ["SpyPublisher"];
+    refcell_trait_methods_call_each_other: "refcell-in-shared-double" / "trait_methods_call_each_other" fixes ["MockMailer"];
+    refcell_async_method_send: "refcell-in-shared-double" / "async_method_send" fixes ["FakeInbox"];
+    refcell_generic_where_clause: "refcell-in-shared-double" / "generic_where_clause" fixes ["MockStore"];
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw" fixes ["FakeRateLimiter"];
     cell_mixed_types: "cell-in-shared-double" / "mixed_types" fixes ["SpyNotifier"];
+    cell_derive_compare: "cell-in-shared-double" / "derive_compare" fixes ["FakeRateLimiter"];
     rc_shared_log: "rc-in-shared-double" / "shared_log" fixes ["MockPublisher"];
     atomic_basic_counter: "split-atomic-update-in-double" / "basic_counter" fixes ["FakeViewCounter"];
     atomic_existing_mutex_field: "split-atomic-update-in-double" / "existing_mutex_field" fixes ["FakeUploadMetrics"];
@@ -81,6 +86,7 @@ fixture_tests! {
     atomic_private_helper: "split-atomic-update-in-double" / "private_helper" fixes ["FakeLedger"];
     atomic_mut_self_method: "split-atomic-update-in-double" / "mut_self_method" fixes ["StubIdSource"];
     atomic_struct_literals: "split-atomic-update-in-double" / "struct_literals" fixes ["FakeClock"];
+    atomic_trait_methods_call_each_other: "split-atomic-update-in-double" / "trait_methods_call_each_other" fixes ["FakeRequestMeter"];
     static_counter_and_log: "static-mut-in-tests" / "counter_and_log" fixes ["BATCH_SCALE", "SENT", "SEND_CALLS"];
     static_lazy_map: "static-mut-in-tests" / "lazy_map" fixes ["GENERATION", "SEEN"];
     static_other_module: "static-mut-in-tests" / "other_module" fixes ["FAILURES", "LAST_ERROR"];

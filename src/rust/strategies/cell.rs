@@ -530,7 +530,11 @@ impl<'a> CellPlanner<'a> {
                         format!("{{ let mut current = {receiver_text}.{lock}; *current = "),
                         "; }".to_string(),
                     ));
-                    edits.extend(reads.iter().map(|get| replace_node(get.syntax(), "*current")));
+                    edits.extend(
+                        reads
+                            .iter()
+                            .map(|get| replace_node(get.syntax(), locked_value(get.syntax()))),
+                    );
                 }
             }
             (None, "replace", [value]) => {
@@ -584,6 +588,32 @@ pub(super) fn surround(outer: (usize, usize), inner: (usize, usize), before: Str
         TextEdit::replace(outer.0, inner.0, before),
         TextEdit::replace(inner.1, outer.1, after),
     ]
+}
+
+/// The value under the lock, `*current`, for the `.get()` call `get`. Before a field, a method or
+/// an index the guard is dereferenced automatically, so it stays `current`, and before `?`,
+/// `.await` or a call's arguments it needs parentheses, which would otherwise apply first.
+fn locked_value(get: &SyntaxNode) -> &'static str {
+    let Some(parent) = get.parent() else { return "*current" };
+    match parent.kind() {
+        SyntaxKind::FIELD_EXPR | SyntaxKind::METHOD_CALL_EXPR => "current",
+        SyntaxKind::INDEX_EXPR
+            if ast::IndexExpr::cast(parent.clone())
+                .and_then(|index| index.base())
+                .is_some_and(|base| base.syntax() == get) =>
+        {
+            "current"
+        }
+        SyntaxKind::TRY_EXPR | SyntaxKind::AWAIT_EXPR => "(*current)",
+        SyntaxKind::CALL_EXPR
+            if ast::CallExpr::cast(parent)
+                .and_then(|call| call.expr())
+                .is_some_and(|callee| callee.syntax() == get) =>
+        {
+            "(*current)"
+        }
+        _ => "*current",
+    }
 }
 
 fn replace_node(node: &SyntaxNode, text: &str) -> TextEdit {
