@@ -76,6 +76,7 @@ fixture_tests! {
     refcell_trait_methods_call_each_other: "refcell-in-shared-double" / "trait_methods_call_each_other" fixes ["MockMailer"];
     refcell_async_method_send: "refcell-in-shared-double" / "async_method_send" fixes ["FakeInbox"];
     refcell_generic_where_clause: "refcell-in-shared-double" / "generic_where_clause" fixes ["MockStore"];
+    refcell_derive_ord_crlf_tabs: "refcell-in-shared-double" / "derive_ord_crlf_tabs" fixes ["SpyScoreboard"];
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw" fixes ["FakeRateLimiter"];
     cell_mixed_types: "cell-in-shared-double" / "mixed_types" fixes ["SpyNotifier"];
     cell_derive_compare: "cell-in-shared-double" / "derive_compare" fixes ["FakeRateLimiter"];

@@ -210,10 +210,10 @@ pub fn passed_as_argument(tokens: &[SyntaxToken], receiver: &str) -> Option<usiz
     None
 }
 
-/// Returns the comparisons among `tokens` that compare `receiver` itself, or a reference to it, each
-/// with its offset and the trait method that it calls: `eq` for `self == other`, `*mock != x` and
-/// the first two arguments of `assert_eq!` and `assert_ne!`, and `partial_cmp` for `<`, `<=`, `>`
-/// and `>=`.
+/// Returns the comparisons among `tokens` that compare `receiver` itself or a reference to it,
+/// each with its offset and the trait method that it calls. That is `eq` for `self == other`,
+/// `*mock != x` and the first two arguments of `assert_eq!` and `assert_ne!`, and `partial_cmp`
+/// for `<`, `<=`, `>` and `>=`.
 fn comparisons_of(tokens: &[SyntaxToken], receiver: &str) -> Vec<(usize, &'static str)> {
     let mut comparisons = Vec::new();
     for token in tokens.iter().filter(|token| token.text() == receiver) {

@@ -162,7 +162,7 @@ pub fn derive_names(item: &impl ast::HasAttrs) -> Vec<String> {
     names
 }
 
-/// The names derived under `#[cfg_attr(.., derive(..))]` attributes of an item.
+/// Returns the names derived under `#[cfg_attr(.., derive(..))]` attributes of an item.
 pub fn conditional_derive_names(item: &impl ast::HasAttrs) -> Vec<String> {
     let mut names = Vec::new();
     for attr in item.attrs() {

@@ -164,7 +164,7 @@ pub fn method_calls(index: &FileIndex, names: &[&str]) -> Vec<MethodCall> {
     calls
 }
 
-/// The first argument of the call whose `(` is at `open` when it is a plain name, or a reference to
+/// Returns the first argument of the call whose `(` is at `open` when it is a plain name, or a reference to
 /// or dereference of one: `self` in `Trait::name(&*self, x)`.
 fn first_argument(tokens: &[SyntaxToken], open: usize) -> Option<String> {
     let mut at = open + 1;

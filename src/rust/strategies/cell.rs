@@ -590,7 +590,7 @@ pub(super) fn surround(outer: (usize, usize), inner: (usize, usize), before: Str
     ]
 }
 
-/// The value under the lock, `*current`, for the `.get()` call `get`. Before a field, a method or
+/// Returns the value under the lock, `*current`, for the `.get()` call `get`. Before a field, a method or
 /// an index the guard is dereferenced automatically, so it stays `current`, and before `?`,
 /// `.await` or a call's arguments it needs parentheses, which would otherwise apply first.
 fn locked_value(get: &SyntaxNode) -> &'static str {

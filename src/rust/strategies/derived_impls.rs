@@ -33,7 +33,7 @@ pub enum Storage {
     Atomic(String),
 }
 
-/// How the fixed code reads the converted fields.
+/// The calls that read the converted fields in the fixed code.
 #[derive(Clone, Copy, Debug)]
 pub struct Reads<'a> {
     /// The call that locks a `Mutex` field, such as `lock().unwrap()`.
@@ -42,8 +42,8 @@ pub struct Reads<'a> {
     pub load_ordering: &'a str,
 }
 
-/// The methods of the impls that `plan` writes for the struct, each with the `mutex_fields` that it
-/// locks, so that code holding one of those locks is not allowed to call it.
+/// Returns the methods of the impls that `plan` writes for the struct, each with the
+/// `mutex_fields` that it locks. Code that holds one of those locks must not call them.
 pub fn method_locks(info: &StructInfo, mutex_fields: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
     let derives = |name: &str| info.derives.iter().any(|derive| derive == name);
     let mut methods = Vec::new();
@@ -70,10 +70,10 @@ pub fn method_locks(info: &StructInfo, mutex_fields: &[&str]) -> BTreeMap<String
 }
 
 /// Plans the edits that drop the derives in `WRITTEN_BY_HAND` from the struct's `#[derive(..)]`
-/// and add their impls after it; no edits when the struct derives none of them.
+/// and add their impls after it. A struct that derives none of them gets no edits.
 ///
-/// `storage_of` tells how the fixed struct stores each field. Returns why the impls cannot be
-/// written faithfully, such as a field under `#[cfg_attr(..)]`, as the message for the user.
+/// `storage_of` returns how the fixed struct stores each field. The error is the message for the
+/// user when the impls cannot be written faithfully, such as for a field under `#[cfg_attr(..)]`.
 pub fn plan(
     source: &str,
     info: &StructInfo,
@@ -140,9 +140,9 @@ pub fn plan(
             "Clone" => writer.clone_impl(),
             "PartialEq" => writer.partial_eq_impl(),
             "Eq" => writer.marker_impl("Eq"),
-            // Clippy asks an `Ord` type for `Some(self.cmp(other))`. With type parameters that
-            // form needs `T: Ord` where the derive asked `T: PartialOrd`, so then the fields are
-            // compared one by one, as the derive does.
+            // Clippy's `non_canonical_partial_ord_impl` lint expects `Some(self.cmp(other))` of an
+            // `Ord` type. With type parameters that form needs `T: Ord` where the derive bounds
+            // `T: PartialOrd`, so then the fields are compared one by one, as the derive does.
             "PartialOrd" if derived.contains(&"Ord") && !has_type_parameters => writer.canonical_partial_ord_impl(),
             "PartialOrd" => writer.compare_impl(Comparison::PartialCmp),
             "Ord" => writer.compare_impl(Comparison::Cmp),
@@ -206,7 +206,7 @@ impl Comparison {
         }
     }
 
-    /// The result that means "equal, go on with the next field".
+    /// Returns the result that means "equal, go on with the next field".
     fn equal(self) -> &'static str {
         match self {
             Comparison::PartialCmp => "Some(std::cmp::Ordering::Equal)",
@@ -277,8 +277,8 @@ impl ImplWriter<'_> {
         lines
     }
 
-    /// The `impl .. for Name<..> where .. {` line, with `bound` added to each type parameter as the
-    /// derive adds it.
+    /// Returns the `impl .. for Name<..> where .. {` line, with `bound` added to each type
+    /// parameter as the derive adds it.
     fn header(&self, bound: &str) -> Line {
         let (parameters, arguments) = generics(self.node, bound);
         let where_clause = self
@@ -456,13 +456,12 @@ impl ImplWriter<'_> {
         [
             (
                 0,
-                "/// Compares the values of two mutexes. A mutex compared with itself is locked once,",
+                "/// Compares the values of two mutexes. A mutex compared with itself is locked once, and",
             ),
             (
                 0,
-                "/// and two are locked lowest address first, so that neither `a == a` nor `a == b`",
+                "/// two are locked lowest address first, so that every thread takes them in one order.",
             ),
-            (0, "/// and `b == a` on two threads can deadlock."),
             (
                 0,
                 "fn compare_locked<T, R>(left: &Mutex<T>, right: &Mutex<T>, compare: impl FnOnce(&T, &T) -> R) -> R {",
@@ -573,7 +572,8 @@ fn derive_entries(token_tree: &ast::TokenTree) -> Vec<DeriveEntry> {
     entries
 }
 
-/// The edit that removes an attribute, with its line when it stands on a line of its own.
+/// Returns the edit that removes an attribute, with its line when the attribute is alone on it,
+/// and otherwise with the spaces after it.
 fn delete_attribute(source: &str, attr: &ast::Attr) -> TextEdit {
     let (start, end) = node_range(attr.syntax());
     let line_begin = line_start(source, start);
@@ -584,10 +584,11 @@ fn delete_attribute(source: &str, attr: &ast::Attr) -> TextEdit {
             .map_or(source.len(), |i| content_end + i + 1);
         return TextEdit::delete(line_begin, next_line);
     }
-    TextEdit::delete(start, end)
+    let spaces = source[end..content_end].len() - source[end..content_end].trim_start_matches([' ', '\t']).len();
+    TextEdit::delete(start, end + spaces)
 }
 
-/// The impl's generic parameters, with `bound` added to each type parameter as the derive does,
+/// Returns the impl's generic parameters, with `bound` added to each type parameter as the derive does,
 /// and the type's arguments: `(<T: Clone>, <T>)`.
 fn generics(node: &ast::Struct, bound: &str) -> (String, String) {
     let Some(list) = node.generic_param_list() else {
@@ -628,4 +629,71 @@ fn generics(node: &ast::Struct, bound: &str) -> (String, String) {
         format!("<{}>", parameters.join(", ")),
         format!("<{}>", arguments.join(", ")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    use super::*;
+    use crate::rust::index::FileIndex;
+
+    /// Returns `source` with `names` removed from the derives of its first struct.
+    fn without_derives(source: &str, names: &[&str]) -> String {
+        let file = SourceFile::parse(source, Edition::Edition2021).tree();
+        let index = FileIndex::build(&file);
+        let mut edits = remove_derives(source, &index.structs[0], names)
+            .unwrap_or_else(|| panic!("a name is not derived in {source:?}"));
+        crate::edit::normalize(&mut edits).expect("the edits do not overlap");
+        crate::edit::apply(source, &edits)
+    }
+
+    #[test]
+    fn derive_entries_removed_in_place() {
+        let cases = [
+            (
+                "#[derive(Debug, Clone, PartialEq, Default)]\nstruct A;\n",
+                "#[derive(Debug, Default)]\nstruct A;\n",
+            ),
+            (
+                "#[derive(Debug, Clone, PartialEq)]\nstruct A;\n",
+                "#[derive(Debug)]\nstruct A;\n",
+            ),
+            (
+                "#[derive(Clone, PartialEq, Debug)]\nstruct A;\n",
+                "#[derive(Debug)]\nstruct A;\n",
+            ),
+            (
+                "#[derive(Clone, Debug, PartialEq,)]\nstruct A;\n",
+                "#[derive(Debug,)]\nstruct A;\n",
+            ),
+            (
+                "#[derive(\n    Clone,\n    Debug,\n    PartialEq,\n)]\nstruct A;\n",
+                "#[derive(\n    Debug,\n)]\nstruct A;\n",
+            ),
+            (
+                "#[derive(std::clone::Clone, Debug, core::cmp::PartialEq)]\nstruct A;\n",
+                "#[derive(Debug)]\nstruct A;\n",
+            ),
+            (
+                "/// Docs.\n#[derive(Clone, PartialEq)]\n#[derive(Debug)]\nstruct A;\n",
+                "/// Docs.\n#[derive(Debug)]\nstruct A;\n",
+            ),
+            (
+                "#[derive(Clone)] #[derive(Debug, PartialEq)]\nstruct A;\n",
+                "#[derive(Debug)]\nstruct A;\n",
+            ),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(without_derives(source, &["Clone", "PartialEq"]), expected, "{source:?}");
+        }
+    }
+
+    #[test]
+    fn derive_missing_from_list_is_none() {
+        let source = "#[derive(Debug)]\nstruct A;\n";
+        let file = SourceFile::parse(source, Edition::Edition2021).tree();
+        let index = FileIndex::build(&file);
+        assert!(remove_derives(source, &index.structs[0], &["Clone"]).is_none());
+    }
 }

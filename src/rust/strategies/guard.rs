@@ -326,7 +326,7 @@ fn choose_guarded_methods(info: &StructInfo, touching: &BTreeSet<String>, calls:
 /// the state, when a guarded method calls it on `self`, where its own guard would be taken twice.
 ///
 /// One load is one atomic step, so it loses no update without the guard. Run outside the guard,
-/// it may load while a guarded method is in progress, and still sees a value that the field has
+/// it may load while a guarded method is in progress. It still loads a value that the field has
 /// between guarded methods, as long as no guarded method writes that field more than once. A
 /// write in a loop or closure, and any use of the field other than a load or a write, counts as
 /// more than one write.
@@ -400,9 +400,9 @@ fn exempt_single_loads(
     guarded
 }
 
-/// How many times one access writes its field: 0 for a load, 1 for a store or a read-modify-write,
-/// and 2 for a write in a loop or closure, which may run more than once, or for any other use,
-/// which may write it.
+/// Returns how many times one access writes its field: 0 for a load and 1 for a store or a
+/// read-modify-write. A write in a loop or closure may run more than once, and any other use may
+/// write the field, so those count 2.
 fn write_weight(ctx: &PlanContext, method: &MethodInfo, access: &FieldAccess) -> usize {
     let writes = match &access.kind {
         AccessKind::Load => return 0,
@@ -431,8 +431,8 @@ fn write_weight(ctx: &PlanContext, method: &MethodInfo, access: &FieldAccess) ->
     }
 }
 
-/// The writes of one field that a call of `method` makes, with those of the methods it calls on
-/// `self`; recursion counts as 2.
+/// Returns the writes of one field that a call of `method` makes, with those of the methods it
+/// calls on `self`. Recursion counts as 2.
 fn section_writes(
     method: &str,
     direct: &HashMap<&str, usize>,
