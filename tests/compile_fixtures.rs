@@ -25,6 +25,9 @@ enum Before {
     FailsToCompileE0277,
     /// Racing two-step atomic updates lose increments, so the exact-total asserts fail.
     FailsTests,
+    /// An `async fn` of a `RefCell` double returns a future that is not `Send`, so rustc rejects
+    /// finishing it on another thread.
+    FutureNotSend,
     /// No rule applies, so the fixture builds and passes and its fixed version is identical.
     PassesUnchanged,
     /// A `static mut` shared by tests is a data race whose outcome varies from run to run, so the
@@ -77,8 +80,14 @@ compile_tests! {
     cell_tuple_counter: "cell-in-shared-double" / "tuple_counter", before FailsToCompileE0277;
     rc_tuple_struct: "rc-in-shared-double" / "tuple_struct", before FailsToCompileE0277;
     unsafe_sync_tuple_clock: "unsafe-sync-over-cell" / "tuple_clock", before FailsTests;
+    refcell_derive_clone_partial_eq: "refcell-in-shared-double" / "derive_clone_partial_eq", before FailsToCompileE0277;
+    refcell_trait_methods_call_each_other: "refcell-in-shared-double" / "trait_methods_call_each_other", before FailsToCompileE0277;
+    refcell_async_method_send: "refcell-in-shared-double" / "async_method_send", before FutureNotSend;
+    refcell_generic_where_clause: "refcell-in-shared-double" / "generic_where_clause", before FailsToCompileE0277;
+    refcell_derive_ord_crlf_tabs: "refcell-in-shared-double" / "derive_ord_crlf_tabs", before FailsToCompileE0277;
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw", before FailsToCompileE0277;
     cell_mixed_types: "cell-in-shared-double" / "mixed_types", before FailsToCompileE0277;
+    cell_derive_compare: "cell-in-shared-double" / "derive_compare", before FailsToCompileE0277;
     rc_shared_log: "rc-in-shared-double" / "shared_log", before FailsToCompileE0277;
     atomic_basic_counter: "split-atomic-update-in-double" / "basic_counter", before FailsTests;
     atomic_existing_mutex_field: "split-atomic-update-in-double" / "existing_mutex_field", before FailsTests;
@@ -86,6 +95,7 @@ compile_tests! {
     atomic_private_helper: "split-atomic-update-in-double" / "private_helper", before FailsTests;
     atomic_mut_self_method: "split-atomic-update-in-double" / "mut_self_method", before FailsTests;
     atomic_struct_literals: "split-atomic-update-in-double" / "struct_literals", before FailsTests;
+    atomic_trait_methods_call_each_other: "split-atomic-update-in-double" / "trait_methods_call_each_other", before FailsTests;
     static_counter_and_log: "static-mut-in-tests" / "counter_and_log", before RejectedByEdition2024, editions ["2021", "2024"];
     static_lazy_map: "static-mut-in-tests" / "lazy_map", before RejectedByEdition2024, editions ["2021", "2024"];
     static_other_module: "static-mut-in-tests" / "other_module", before RejectedByEdition2024, editions ["2021", "2024"];
@@ -181,6 +191,11 @@ fn check_case(rule: &str, case: &str, before: Before, editions: &[&'static str])
             stderr.contains("error[E0277]"),
             "{label}: the fixture should fail to compile because its double is not `Sync` (E0277), \
              but rustc failed with other errors:\n{stderr}"
+        ),
+        (Before::FutureNotSend, BuildOutcome::CompileError { stderr }) => assert!(
+            stderr.contains("future cannot be sent between threads safely"),
+            "{label}: the fixture should fail to compile because the future of its double is not \
+             `Send`, but rustc failed with other errors:\n{stderr}"
         ),
         (Before::RejectedByEdition2024, BuildOutcome::CompileError { stderr }) => assert!(
             stderr.contains("reference to mutable static"),

@@ -76,8 +76,14 @@ fixture_tests! {
     cell_tuple_counter: "cell-in-shared-double" / "tuple_counter" fixes ["FakeBackoff"];
     rc_tuple_struct: "rc-in-shared-double" / "tuple_struct" fixes ["MockSink"];
     unsafe_sync_tuple_clock: "unsafe-sync-over-cell" / "tuple_clock" fixes ["MockClock"];
+    refcell_derive_clone_partial_eq: "refcell-in-shared-double" / "derive_clone_partial_eq" fixes ["SpyPublisher"];
+    refcell_trait_methods_call_each_other: "refcell-in-shared-double" / "trait_methods_call_each_other" fixes ["MockMailer"];
+    refcell_async_method_send: "refcell-in-shared-double" / "async_method_send" fixes ["FakeInbox"];
+    refcell_generic_where_clause: "refcell-in-shared-double" / "generic_where_clause" fixes ["MockStore"];
+    refcell_derive_ord_crlf_tabs: "refcell-in-shared-double" / "derive_ord_crlf_tabs" fixes ["SpyScoreboard"];
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw" fixes ["FakeRateLimiter"];
     cell_mixed_types: "cell-in-shared-double" / "mixed_types" fixes ["SpyNotifier"];
+    cell_derive_compare: "cell-in-shared-double" / "derive_compare" fixes ["FakeRateLimiter"];
     rc_shared_log: "rc-in-shared-double" / "shared_log" fixes ["MockPublisher"];
     atomic_basic_counter: "split-atomic-update-in-double" / "basic_counter" fixes ["FakeViewCounter"];
     atomic_existing_mutex_field: "split-atomic-update-in-double" / "existing_mutex_field" fixes ["FakeUploadMetrics"];
@@ -85,6 +91,7 @@ fixture_tests! {
     atomic_private_helper: "split-atomic-update-in-double" / "private_helper" fixes ["FakeLedger"];
     atomic_mut_self_method: "split-atomic-update-in-double" / "mut_self_method" fixes ["StubIdSource"];
     atomic_struct_literals: "split-atomic-update-in-double" / "struct_literals" fixes ["FakeClock"];
+    atomic_trait_methods_call_each_other: "split-atomic-update-in-double" / "trait_methods_call_each_other" fixes ["FakeRequestMeter"];
     static_counter_and_log: "static-mut-in-tests" / "counter_and_log" fixes ["BATCH_SCALE", "SENT", "SEND_CALLS"];
     static_lazy_map: "static-mut-in-tests" / "lazy_map" fixes ["GENERATION", "SEEN"];
     static_other_module: "static-mut-in-tests" / "other_module" fixes ["FAILURES", "LAST_ERROR"];

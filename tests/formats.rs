@@ -28,10 +28,10 @@ impl FakeClock {
 }
 ";
 
-/// A double that derives `PartialEq`, which `Mutex` does not implement, so it has no fix.
+/// A double that derives `Hash`, which neither `RefCell` nor `Mutex` implements, so it has no fix.
 const UNFIXABLE_DOUBLE: &str = "use std::cell::RefCell;
 
-#[derive(PartialEq)]
+#[derive(Hash)]
 pub struct StubStore {
     items: RefCell<Vec<u32>>,
 }

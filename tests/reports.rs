@@ -257,11 +257,11 @@ impl FakeTree {
 #[test]
 fn public_getter_called_before_update_narrows_guard() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
-pub struct FakeMeter { hits: AtomicUsize }
+pub struct FakeMeter { hits: AtomicUsize, misses: AtomicUsize }
 impl FakeMeter {
-    pub fn hits(&self) -> usize { self.hits.load(Ordering::SeqCst) }
+    pub fn total(&self) -> usize { self.hits.load(Ordering::SeqCst) + self.misses.load(Ordering::SeqCst) }
     pub fn hit(&self) {
-        let n = self.hits();
+        let n = self.total();
         let m = self.hits.load(Ordering::SeqCst);
         self.hits.store(n.max(m) + 1, Ordering::SeqCst);
     }
@@ -273,7 +273,7 @@ impl FakeMeter {
         "{reason}"
     );
     assert!(
-        fixed.contains("        let n = self.hits();\n        {\n            let _guard"),
+        fixed.contains("        let n = self.total();\n        {\n            let _guard"),
         "{fixed}"
     );
 }
@@ -281,12 +281,72 @@ impl FakeMeter {
 #[test]
 fn binding_used_after_update_blocks_narrowing() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
-pub struct FakeMeter { hits: AtomicUsize }
+pub struct FakeMeter { hits: AtomicUsize, misses: AtomicUsize }
 impl FakeMeter {
-    pub fn hits(&self) -> usize { self.hits.load(Ordering::SeqCst) }
+    pub fn total(&self) -> usize { self.hits.load(Ordering::SeqCst) + self.misses.load(Ordering::SeqCst) }
     pub fn hit(&self) -> usize {
         let n = self.hits.load(Ordering::SeqCst);
         self.hits.store(n + 1, Ordering::SeqCst);
+        n + self.total()
+    }
+}
+";
+    let reason = reason_for(source, "FakeMeter");
+    assert!(reason.contains("`hit -> total`"), "{reason}");
+}
+
+#[test]
+fn single_load_called_under_guard_gets_no_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+    pub fn hit(&self) -> usize {
+        let n = self.hits.load(Ordering::SeqCst);
+        self.hits.store(n + 1, Ordering::SeqCst);
+        n + self.hits()
+    }
+}
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert_eq!(
+        outcome.fixed_text.matches("let _guard").count(),
+        1,
+        "{}",
+        outcome.fixed_text
+    );
+    assert!(
+        outcome
+            .fixed_text
+            .contains("    pub fn hit(&self) -> usize {\n        let _guard = self.mutex.lock().unwrap();"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn single_load_of_field_written_twice_keeps_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+    pub fn hit(&self) -> usize {
+        let n = self.hits.load(Ordering::SeqCst);
+        self.hits.store(n + 1, Ordering::SeqCst);
+        self.hits.store(n + 2, Ordering::SeqCst);
         n + self.hits()
     }
 }
@@ -296,15 +356,226 @@ impl FakeMeter {
 }
 
 #[test]
-fn derive_partial_eq_is_reported() {
+fn single_load_of_field_written_in_loop_keeps_guard() {
+    let source = "use std::sync::atomic::{AtomicUsize, Ordering};
+pub struct FakeMeter { hits: AtomicUsize }
+impl FakeMeter {
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+    pub fn hit(&self, times: usize) -> usize {
+        for _ in 0..times {
+            let n = self.hits.load(Ordering::SeqCst);
+            self.hits.store(n + 1, Ordering::SeqCst);
+        }
+        self.hits()
+    }
+}
+";
+    let (fixed, _) = reviewed_fix(source, "FakeMeter");
+    assert!(
+        fixed.contains("    pub fn hits(&self) -> usize {\n        let _guard = self.mutex.lock().unwrap();"),
+        "{fixed}"
+    );
+}
+
+#[test]
+fn derive_hash_is_reported() {
     let source = "use std::cell::RefCell;
-#[derive(PartialEq)]
+#[derive(Clone, Hash, PartialEq)]
 pub struct MockMailer { sent: RefCell<Vec<String>> }
 ";
     let reason = reason_for(source, "MockMailer");
     assert!(
-        reason.contains("derives `PartialEq`, which `Mutex` does not implement"),
+        reason.contains("derives `Hash`, which `RefCell` does not implement either"),
         "{reason}"
+    );
+    assert!(reason.contains("remove it from the derive"), "{reason}");
+}
+
+#[test]
+fn derive_copy_is_reported() {
+    let source = "use std::cell::Cell;
+#[derive(Clone, Copy)]
+pub struct FakeCounter { hits: Cell<usize> }
+";
+    let reason = reason_for(source, "FakeCounter");
+    assert!(
+        reason.contains("derives `Copy`, which `Cell` does not implement either"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn derive_under_cfg_attr_is_reported() {
+    let source = "use std::cell::RefCell;
+#[cfg_attr(test, derive(PartialEq))]
+pub struct MockMailer { sent: RefCell<Vec<String>> }
+";
+    let reason = reason_for(source, "MockMailer");
+    assert!(
+        reason.contains("derives `PartialEq` under `#[cfg_attr(..)]`"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn field_under_cfg_attr_is_reported() {
+    let source = "use std::cell::RefCell;
+#[derive(Clone, PartialEq)]
+pub struct MockMailer {
+    sent: RefCell<Vec<String>>,
+    #[cfg_attr(feature = \"strict\", cfg(test))]
+    label: String,
+}
+";
+    let reason = reason_for(source, "MockMailer");
+    assert!(
+        reason.contains("cannot write them by hand because field `label` has `#[cfg_attr(..)]`"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn comparison_while_borrowed_is_reported() {
+    let source = "use std::cell::RefCell;
+#[derive(PartialEq)]
+pub struct MockLog { lines: RefCell<Vec<String>> }
+impl MockLog {
+    pub fn matches(&self, other: &MockLog) -> bool {
+        let lines = self.lines.borrow();
+        !lines.is_empty() && *self == *other
+    }
+}
+";
+    let reason = reason_for(source, "MockLog");
+    assert!(
+        reason.contains("`self` is compared at line 7 while the lock of `lines` taken at line 6 is held"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn assert_eq_while_borrowed_is_reported() {
+    let source = "use std::cell::RefCell;
+#[derive(Debug, PartialEq)]
+pub struct MockLog { lines: RefCell<Vec<String>> }
+pub fn check(log: &MockLog, expected: &MockLog) {
+    let lines = log.lines.borrow();
+    assert_eq!(log, expected, \"{} lines\", lines.len());
+}
+";
+    let reason = reason_for(source, "MockLog");
+    assert!(
+        reason.contains("`log` is compared at line 6 while the lock of `lines` taken at line 5 is held"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn ordering_while_borrowed_is_reported() {
+    let source = "use std::cell::RefCell;
+#[derive(PartialEq, PartialOrd)]
+pub struct MockRank { scores: RefCell<Vec<u32>> }
+impl MockRank {
+    pub fn beats(&self, other: &MockRank) -> bool {
+        let scores = self.scores.borrow();
+        !scores.is_empty() && self > other
+    }
+}
+";
+    let reason = reason_for(source, "MockRank");
+    assert!(
+        reason.contains("its `PartialOrd` impl takes that lock again"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn clone_while_borrowed_is_reported() {
+    let source = "use std::cell::RefCell;
+#[derive(Clone)]
+pub struct MockLog { lines: RefCell<Vec<String>> }
+impl MockLog {
+    pub fn snapshot(&self) -> MockLog {
+        let lines = self.lines.borrow();
+        assert!(!lines.is_empty());
+        self.clone()
+    }
+}
+";
+    let reason = reason_for(source, "MockLog");
+    assert!(
+        reason.contains("`clone` locks `lines` at line 8 while the lock taken at line 6 is still held"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn trait_method_called_by_path_is_followed() {
+    let source = "use std::cell::RefCell;
+pub trait Audit { fn audit(&self); }
+pub trait Outbox { fn pending(&self) -> usize; }
+pub struct MockMailer { sent: RefCell<Vec<String>> }
+impl MockMailer {
+    pub fn send(&self) {
+        let sent = self.sent.borrow();
+        self.audit();
+        drop(sent);
+    }
+}
+impl Audit for MockMailer {
+    fn audit(&self) {
+        let _ = Outbox::pending(self);
+    }
+}
+impl Outbox for MockMailer {
+    fn pending(&self) -> usize { self.sent.borrow().len() }
+}
+";
+    let reason = reason_for(source, "MockMailer");
+    assert!(
+        reason.contains("`audit` locks `sent` at line 8 while the lock taken at line 7 is still held"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn cells_next_to_refcells_with_derives_are_reported() {
+    let source = "use std::cell::{Cell, RefCell};
+#[derive(Clone, PartialEq)]
+pub struct MockApi { calls: Cell<u32>, log: RefCell<Vec<String>> }
+";
+    let outcome = fix_source(
+        "lib.rs",
+        source,
+        &RuleSet::builtin(),
+        FixPolicy {
+            include_needs_review: true,
+        },
+    )
+    .unwrap();
+    let cell = outcome
+        .findings
+        .iter()
+        .find(|finding| finding.rule_id == "cell-in-shared-double")
+        .expect("a finding on the `Cell` field");
+    assert!(cell.fix.is_none(), "the `Cell` fix was offered: {:?}", cell.fix);
+    let reason = cell.unfixable_reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("apply the fix of the `RefCell` fields, then run mockfix again"),
+        "{reason}"
+    );
+    assert_eq!(
+        outcome.fixed_text.matches("impl Clone for MockApi").count(),
+        1,
+        "{}",
+        outcome.fixed_text
+    );
+    assert!(
+        outcome.fixed_text.contains("calls: Clone::clone(&self.calls),"),
+        "{}",
+        outcome.fixed_text
     );
 }
 
@@ -400,19 +671,6 @@ impl FakeCounter {
             .contains("{ self.hits.fetch_add(1, Ordering::SeqCst); }"),
         "a tail expression keeps the type `()`: {}",
         outcome.fixed_text
-    );
-}
-
-#[test]
-fn cell_with_derived_clone_is_reported() {
-    let source = "use std::cell::Cell;
-#[derive(Clone)]
-pub struct FakeCounter { hits: Cell<usize> }
-";
-    let reason = reason_for(source, "FakeCounter");
-    assert!(
-        reason.contains("derives `Clone`, which atomics do not implement"),
-        "{reason}"
     );
 }
 
@@ -1098,7 +1356,7 @@ async fn tick() -> u64 { tokio::task::yield_now().await; 1 }
 ";
     let reason = reason_for(source, "FakeClock");
     assert!(
-        reason.contains("a `tokio::sync::Mutex` cannot be locked in `clone`"),
+        reason.contains("derives `Clone`, and a `tokio::sync::Mutex` cannot be locked in that impl"),
         "{reason}"
     );
 }

@@ -127,6 +127,22 @@ pub fn find_lock_hazard(
         }
 
         let span_tokens = tokens_in(tokens, start, end);
+        if let Some(receiver) = &site.receiver {
+            for (offset, method) in comparisons_of(span_tokens, receiver) {
+                let Some(fields) = locks.get(method) else { continue };
+                if fields.contains(&site.field) {
+                    return Some(format!(
+                        "`{receiver}` is compared at line {} while the lock of `{}` taken at line {line} is held, and its `{}` impl takes that lock again, which deadlocks because a `std::sync::Mutex` is not re-entrant; release the borrow before the comparison, then run mockfix again",
+                        line_of(source, offset),
+                        site.field,
+                        if method == "eq" { "PartialEq" } else { "PartialOrd" },
+                    ));
+                }
+                for field in fields {
+                    nested_orders.push((site.field.clone(), field.clone(), offset));
+                }
+            }
+        }
         if let Some(await_token) = span_tokens
             .iter()
             .find(|token| token.kind() == T![await])
@@ -194,6 +210,97 @@ pub fn passed_as_argument(tokens: &[SyntaxToken], receiver: &str) -> Option<usiz
         }
     }
     None
+}
+
+/// Returns the comparisons among `tokens` that compare `receiver` itself or a reference to it,
+/// each with its offset and the trait method that it calls. That is `eq` for `self == other`,
+/// `*mock != x` and the first two arguments of `assert_eq!` and `assert_ne!`, and `partial_cmp`
+/// for `<`, `<=`, `>` and `>=`.
+fn comparisons_of(tokens: &[SyntaxToken], receiver: &str) -> Vec<(usize, &'static str)> {
+    let mut comparisons = Vec::new();
+    for token in tokens.iter().filter(|token| token.text() == receiver) {
+        let offset = token_range(token).0;
+        if compared_by_assert(token) {
+            comparisons.push((offset, "eq"));
+            continue;
+        }
+        let Some(path) = token.parent_ancestors().find_map(ast::PathExpr::cast) else {
+            continue;
+        };
+        if path.syntax().text() != receiver {
+            continue;
+        }
+        let mut operand = path.syntax().clone();
+        while let Some(parent) = operand.parent() {
+            let wraps = match parent.kind() {
+                SyntaxKind::PAREN_EXPR | SyntaxKind::REF_EXPR => true,
+                SyntaxKind::PREFIX_EXPR => {
+                    ast::PrefixExpr::cast(parent.clone()).and_then(|prefix| prefix.op_kind())
+                        == Some(ast::UnaryOp::Deref)
+                }
+                _ => false,
+            };
+            if !wraps {
+                break;
+            }
+            operand = parent;
+        }
+        let Some(comparison) = operand.parent().and_then(ast::BinExpr::cast) else {
+            continue;
+        };
+        match comparison.op_kind() {
+            Some(ast::BinaryOp::CmpOp(ast::CmpOp::Eq { .. })) => comparisons.push((offset, "eq")),
+            Some(ast::BinaryOp::CmpOp(ast::CmpOp::Ord { .. })) => comparisons.push((offset, "partial_cmp")),
+            _ => {}
+        }
+    }
+    comparisons
+}
+
+/// Returns whether `token` is one of the two compared arguments of `assert_eq!`, `assert_ne!` or
+/// their `debug_` forms, alone or behind `&` and `*`.
+fn compared_by_assert(token: &SyntaxToken) -> bool {
+    let Some(tree) = token.parent().filter(|parent| parent.kind() == SyntaxKind::TOKEN_TREE) else {
+        return false;
+    };
+    let Some(call) = tree.parent().and_then(ast::MacroCall::cast) else {
+        return false;
+    };
+    let name = call
+        .path()
+        .and_then(|path| path.segment())
+        .and_then(|segment| segment.name_ref())
+        .map(|name| name.text().to_string());
+    if !matches!(
+        name.as_deref(),
+        Some("assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne")
+    ) {
+        return false;
+    }
+    let significant = |mut current: Option<SyntaxToken>, forward: bool| {
+        while let Some(token) = current.clone().filter(|token| token.kind().is_trivia()) {
+            current = if forward {
+                token.next_token()
+            } else {
+                token.prev_token()
+            };
+        }
+        current
+    };
+    let mut before = significant(token.prev_token(), false);
+    while let Some(prefix) = before.clone().filter(|prefix| matches!(prefix.kind(), T![&] | T![*])) {
+        before = significant(prefix.prev_token(), false);
+    }
+    let after = significant(token.next_token(), true);
+    let whole_argument = before.is_some_and(|before| matches!(before.kind(), T!['('] | T![,]))
+        && after.is_some_and(|after| matches!(after.kind(), T![,] | T![')']));
+    let commas_before = tree
+        .children_with_tokens()
+        .filter_map(|element| element.into_token())
+        .take_while(|other| other != token)
+        .filter(|other| other.kind() == T![,])
+        .count();
+    whole_argument && commas_before < 2
 }
 
 /// Returns whether the `(` or `,` at `at` belongs to a tuple or a parenthesised expression rather than

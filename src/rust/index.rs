@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ra_ap_syntax::ast::{self, HasAttrs, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
 
-use super::text::{derive_names, node_range};
+use super::text::{conditional_derive_names, derive_names, node_range};
 
 /// A field whose type is recognised as interior-mutable state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,10 +62,10 @@ impl FieldNode {
         }
     }
 
-    pub fn has_attrs(&self) -> bool {
+    pub fn attrs(&self) -> ast::AstChildren<ast::Attr> {
         match self {
-            FieldNode::Named(field) => field.attrs().next().is_some(),
-            FieldNode::Positional(field) => field.attrs().next().is_some(),
+            FieldNode::Named(field) => field.attrs(),
+            FieldNode::Positional(field) => field.attrs(),
         }
     }
 }
@@ -100,6 +100,8 @@ pub struct StructInfo {
     /// Declared as `struct MockX(A, B);`, built by calls such as `MockX(a, b)`.
     pub is_tuple: bool,
     pub derives: Vec<String>,
+    /// Names derived under `#[cfg_attr(.., derive(..))]`, which fixes do not edit.
+    pub conditional_derives: Vec<String>,
     /// The `unsafe impl Sync` or `unsafe impl Send` items for this struct.
     pub unsafe_impls: Vec<ast::Impl>,
     pub impls: Vec<ast::Impl>,
@@ -294,6 +296,7 @@ fn struct_info(node: ast::Struct) -> Option<StructInfo> {
         None => {}
     }
     let derives = derive_names(&node);
+    let conditional_derives = conditional_derive_names(&node);
     Some(StructInfo {
         name,
         node,
@@ -301,6 +304,7 @@ fn struct_info(node: ast::Struct) -> Option<StructInfo> {
         is_record,
         is_tuple,
         derives,
+        conditional_derives,
         unsafe_impls: Vec::new(),
         impls: Vec::new(),
         methods: Vec::new(),

@@ -162,6 +162,33 @@ pub fn derive_names(item: &impl ast::HasAttrs) -> Vec<String> {
     names
 }
 
+/// Returns the names derived under `#[cfg_attr(.., derive(..))]` attributes of an item.
+pub fn conditional_derive_names(item: &impl ast::HasAttrs) -> Vec<String> {
+    let mut names = Vec::new();
+    for attr in item.attrs() {
+        let Some(meta @ ast::Meta::CfgAttrMeta(_)) = attr.meta() else {
+            continue;
+        };
+        for inner in meta.skip_cfg_attrs() {
+            let Some((name, token_tree)) = inner.as_simple_call() else {
+                continue;
+            };
+            if name != "derive" {
+                continue;
+            }
+            names.extend(
+                token_tree
+                    .syntax()
+                    .descendants_with_tokens()
+                    .filter_map(|element| element.into_token())
+                    .filter(|token| token.kind() == SyntaxKind::IDENT)
+                    .map(|token| token.text().to_string()),
+            );
+        }
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,13 +114,16 @@ pub fn field_accesses(index: &FileIndex, fields: &[&str]) -> Vec<FieldAccess> {
     accesses
 }
 
-/// A call of a method by name: `.name(` on any receiver, or `Self::name(`.
+/// A call of a method by name: `.name(` on any receiver, or `Path::name(` such as `Self::name(`
+/// or `Trait::name(self)`.
 #[derive(Clone, Debug)]
 pub struct MethodCall {
     pub name: String,
     pub offset: usize,
+    /// The call is `self.name(..)`, `Self::name(..)` or `Path::name(self, ..)`.
     pub on_self: bool,
-    /// The receiver when it is a plain name such as `self` or `mock`.
+    /// The receiver when it is a plain name such as `self` or `mock`: before the `.`, or the first
+    /// argument of a call through a path.
     pub receiver: Option<String>,
 }
 
@@ -140,14 +143,17 @@ pub fn method_calls(index: &FileIndex, names: &[&str]) -> Vec<MethodCall> {
             continue;
         }
         let before = i.checked_sub(2).map(|j| tokens[j].kind());
-        let on_self = match separator {
-            T![.] => before == Some(T![self]),
-            _ => before == Some(T![Self]),
-        };
-        let receiver = if separator == T![.] {
-            simple_receiver(tokens, i - 1)
-        } else {
-            None
+        let (on_self, receiver) = match separator {
+            T![.] => (before == Some(T![self]), simple_receiver(tokens, i - 1)),
+            // `Trait::name(self)` calls a trait's method on `self` by its path, as code does when two
+            // traits of the double have methods of one name.
+            _ => {
+                let receiver = first_argument(tokens, i + 1);
+                (
+                    before == Some(T![Self]) || receiver.as_deref() == Some("self"),
+                    receiver,
+                )
+            }
         };
         calls.push(MethodCall {
             name: name.to_string(),
@@ -157,6 +163,23 @@ pub fn method_calls(index: &FileIndex, names: &[&str]) -> Vec<MethodCall> {
         });
     }
     calls
+}
+
+/// Returns the first argument of the call whose `(` is at `open` when it is a plain name, or a reference to
+/// or dereference of one: `self` in `Trait::name(&*self, x)`.
+fn first_argument(tokens: &[SyntaxToken], open: usize) -> Option<String> {
+    let mut at = open + 1;
+    while tokens
+        .get(at)
+        .is_some_and(|token| matches!(token.kind(), T![&] | T![*] | T![mut]))
+    {
+        at += 1;
+    }
+    let name = tokens.get(at)?;
+    let closes = tokens
+        .get(at + 1)
+        .is_some_and(|next| matches!(next.kind(), T![,] | T![')']));
+    (matches!(name.kind(), SyntaxKind::IDENT | T![self]) && closes).then(|| name.text().to_string())
 }
 
 /// The receiver before the `.` at `dot` when it is a single name that does not continue a longer

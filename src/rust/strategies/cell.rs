@@ -19,9 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken};
 
+use super::derived_impls::{self, Reads, Storage};
 use super::wrap::ForeignPlan;
 use super::{
-    derive_blocker, first_use, rewrite_cell_constructors, rewrite_cell_field_types, target_accesses, PlanContext,
+    cell_derive_blocker, first_use, rewrite_cell_constructors, rewrite_cell_field_types, target_accesses, PlanContext,
     Target,
 };
 use crate::config::Rule;
@@ -103,16 +104,24 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         unfixable_reason: None,
     };
     let uses_mutex = fields.iter().any(|field| field.atomic.is_none());
-    let handled: &[&str] = if uses_mutex {
-        &[]
-    } else {
-        &["Clone", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash"]
-    };
-    let blocker =
-        derive_blocker(info, handled).filter(|_| uses_mutex || info.derives.iter().any(|name| name == "Copy"));
-    let blocker = blocker.or_else(|| atomic_derive_blocker(info, uses_mutex));
-    if let Some(reason) = blocker {
+    if let Some(reason) = cell_derive_blocker(info, "Cell") {
         finding.unfixable_reason = Some(reason);
+        return Some(finding);
+    }
+    // FIXME: the impls written for a struct with `RefCell` fields too cover one kind of cell,
+    // so after the `RefCell` fix they read the `Cell` fields as they are, and the second run's
+    // fix of those fields needs review.
+    let written: Vec<&str> = derived_impls::WRITTEN_BY_HAND
+        .iter()
+        .copied()
+        .filter(|name| info.derives.iter().any(|derive| derive == name))
+        .collect();
+    if !written.is_empty() && info.fields_of_kind(FieldKind::RefCell).next().is_some() {
+        finding.unfixable_reason = Some(format!(
+            "`{}` derives `{}` and has `RefCell` fields as well, and mockfix writes those impls for one kind of cell at a time; apply the fix of the `RefCell` fields, then run mockfix again",
+            info.name,
+            written.join("`, `"),
+        ));
         return Some(finding);
     }
 
@@ -125,13 +134,36 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     planner.rewrite_accesses();
     let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
     finding.related = first_use(ctx, &planner.target, &names, "used");
-    let locks = match planner.check_locks(&BTreeMap::new()) {
+    let mutex_fields: Vec<&str> = fields
+        .iter()
+        .filter(|field| field.atomic.is_none())
+        .map(|field| field.name.as_str())
+        .collect();
+    let locks = match planner.check_locks(&derived_impls::method_locks(info, &mutex_fields)) {
         Ok(locks) => locks,
         Err(reason) => {
             finding.unfixable_reason = Some(reason);
             return Some(finding);
         }
     };
+    let storage_of = |field: &crate::rust::index::FieldInfo| match fields.iter().find(|cell| cell.name == field.name) {
+        Some(CellField {
+            atomic: Some(atomic), ..
+        }) => Storage::Atomic(atomic.clone()),
+        Some(CellField { atomic: None, .. }) => Storage::Mutex,
+        None => Storage::Plain,
+    };
+    let reads = Reads {
+        lock_call,
+        load_ordering: load,
+    };
+    match derived_impls::plan(ctx.source, info, storage_of, reads) {
+        Ok(edits) => planner.edits.extend(edits),
+        Err(reason) => {
+            finding.unfixable_reason = Some(reason);
+            return Some(finding);
+        }
+    }
 
     let (applicability, review_reason) = match planner.review.first() {
         None => (Applicability::Safe, None),
@@ -151,28 +183,6 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         },
     });
     Some(finding)
-}
-
-/// Atomics implement none of `Clone`, `PartialEq` and the other derives that `Cell` has.
-fn atomic_derive_blocker(info: &StructInfo, uses_mutex: bool) -> Option<String> {
-    if uses_mutex {
-        return None;
-    }
-    let blocking: Vec<&str> = info
-        .derives
-        .iter()
-        .map(String::as_str)
-        .filter(|name| ["Clone", "Copy", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash"].contains(name))
-        .collect();
-    if blocking.is_empty() {
-        return None;
-    }
-    Some(format!(
-        "`{}` derives `{}`, which atomics do not implement; implement {} by hand, then run mockfix again",
-        info.name,
-        blocking.join("`, `"),
-        if blocking.len() == 1 { "it" } else { "them" }
-    ))
 }
 
 /// Plans the uses of the double `name`, whose cell `fields` another file's fix converted.
@@ -520,7 +530,11 @@ impl<'a> CellPlanner<'a> {
                         format!("{{ let mut current = {receiver_text}.{lock}; *current = "),
                         "; }".to_string(),
                     ));
-                    edits.extend(reads.iter().map(|get| replace_node(get.syntax(), "*current")));
+                    edits.extend(
+                        reads
+                            .iter()
+                            .map(|get| replace_node(get.syntax(), locked_value(get.syntax()))),
+                    );
                 }
             }
             (None, "replace", [value]) => {
@@ -574,6 +588,32 @@ pub(super) fn surround(outer: (usize, usize), inner: (usize, usize), before: Str
         TextEdit::replace(outer.0, inner.0, before),
         TextEdit::replace(inner.1, outer.1, after),
     ]
+}
+
+/// Returns the value under the lock, `*current`, for the `.get()` call `get`. Before a field, a method or
+/// an index the guard is dereferenced automatically, so it stays `current`, and before `?`,
+/// `.await` or a call's arguments it needs parentheses, which would otherwise apply first.
+fn locked_value(get: &SyntaxNode) -> &'static str {
+    let Some(parent) = get.parent() else { return "*current" };
+    match parent.kind() {
+        SyntaxKind::FIELD_EXPR | SyntaxKind::METHOD_CALL_EXPR => "current",
+        SyntaxKind::INDEX_EXPR
+            if ast::IndexExpr::cast(parent.clone())
+                .and_then(|index| index.base())
+                .is_some_and(|base| base.syntax() == get) =>
+        {
+            "current"
+        }
+        SyntaxKind::TRY_EXPR | SyntaxKind::AWAIT_EXPR => "(*current)",
+        SyntaxKind::CALL_EXPR
+            if ast::CallExpr::cast(parent)
+                .and_then(|call| call.expr())
+                .is_some_and(|callee| callee.syntax() == get) =>
+        {
+            "(*current)"
+        }
+        _ => "*current",
+    }
 }
 
 fn replace_node(node: &SyntaxNode, text: &str) -> TextEdit {

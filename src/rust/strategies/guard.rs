@@ -11,13 +11,14 @@
 //!
 //! `std::sync::Mutex` is not re-entrant, so the guard goes only where no path can lock it twice:
 //! a method that only delegates to other methods on `self` gets none, and neither does a private
-//! helper that is called only from guarded methods. When a guarded method still reaches another
-//! guarded method, there is no fix and the finding names the call chain.
+//! helper that is called only from guarded methods, nor a method that only loads one atomic once
+//! and is called from a guarded method. When a guarded method still reaches another guarded
+//! method, there is no fix and the finding names the call chain.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ra_ap_syntax::ast::{self, AstNode, HasName};
-use ra_ap_syntax::SyntaxNode;
+use ra_ap_syntax::{SyntaxKind, SyntaxNode};
 
 use super::{derive_blocker, struct_literals, PlanContext, Target};
 use crate::config::Rule;
@@ -29,7 +30,7 @@ use crate::rust::text::{
     append_to_braced_list, indent_unit, indentation_at, line_content_end, line_ending_at, line_start, node_range,
     token_range,
 };
-use crate::rust::uses::{field_accesses, method_calls, AccessKind, MethodCall};
+use crate::rust::uses::{field_accesses, method_calls, AccessKind, FieldAccess, MethodCall};
 
 pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding> {
     let atomics: Vec<&str> = info
@@ -94,6 +95,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     let method_names: Vec<&str> = info.methods.iter().map(|method| method.name.as_str()).collect();
     let calls = method_calls(ctx.index, &method_names);
     let guarded = choose_guarded_methods(info, &touching, &calls);
+    let guarded = exempt_single_loads(ctx, info, guarded, &accesses, &calls);
 
     let updates: Vec<String> = split_updates
         .iter()
@@ -325,6 +327,134 @@ fn choose_guarded_methods(info: &StructInfo, touching: &BTreeSet<String>, calls:
         }
     }
     touching.iter().filter(|name| !held.contains(*name)).cloned().collect()
+}
+
+/// Drops from `guarded` each method that loads one atomic field once and does nothing else with
+/// the state, when a guarded method calls it on `self`, where its own guard would be taken twice.
+///
+/// One load is one atomic step, so it loses no update without the guard. Run outside the guard,
+/// it may load while a guarded method is in progress. It still loads a value that the field has
+/// between guarded methods, as long as no guarded method writes that field more than once. A
+/// write in a loop or closure, and any use of the field other than a load or a write, counts as
+/// more than one write.
+fn exempt_single_loads(
+    ctx: &PlanContext,
+    info: &StructInfo,
+    mut guarded: BTreeSet<String>,
+    accesses: &[FieldAccess],
+    calls: &[MethodCall],
+) -> BTreeSet<String> {
+    let callees = callee_map(info, calls);
+    let mut reached: BTreeSet<String> = BTreeSet::new();
+    let mut pending: Vec<String> = guarded
+        .iter()
+        .flat_map(|name| callees.get(name).into_iter().flatten().cloned())
+        .collect();
+    while let Some(name) = pending.pop() {
+        if reached.insert(name.clone()) {
+            pending.extend(callees.get(&name).into_iter().flatten().cloned());
+        }
+    }
+
+    let within = |method: &MethodInfo| {
+        let (start, end) = node_range(method.node.syntax());
+        accesses
+            .iter()
+            .filter(move |access| start <= access.offset && access.offset < end)
+    };
+    for method in info.methods.iter().filter(|method| reached.contains(&method.name)) {
+        if !guarded.contains(&method.name) || callees.get(&method.name).is_some_and(|called| !called.is_empty()) {
+            continue;
+        }
+        let own: Vec<&FieldAccess> = within(method).collect();
+        let [load] = own.as_slice() else { continue };
+        if load.kind != AccessKind::Load {
+            continue;
+        }
+        let Some(body) = method.node.body() else { continue };
+        let (start, end) = node_range(body.syntax());
+        let body_tokens = tokens_in(ctx.index.tokens(), start, end);
+        if body_tokens.iter().any(|token| token.kind() == ra_ap_syntax::T![await])
+            || passed_as_argument(body_tokens, "self").is_some()
+        {
+            continue;
+        }
+        let writes_of = |other: &MethodInfo| -> usize {
+            within(other)
+                .filter(|access| access.field == load.field)
+                .map(|access| write_weight(ctx, other, access))
+                .sum()
+        };
+        let direct: HashMap<&str, usize> = info
+            .methods
+            .iter()
+            .map(|other| (other.name.as_str(), writes_of(other)))
+            .collect();
+        let written_once = info
+            .methods
+            .iter()
+            .all(|other| section_writes(&other.name, &direct, &callees, &mut BTreeSet::new()) <= 1);
+        if written_once {
+            log::debug!(
+                "`{}`: `{}` loads `{}` once and is called from a guarded method, so it gets no guard",
+                info.name,
+                method.name,
+                load.field
+            );
+            guarded.remove(&method.name);
+        }
+    }
+    guarded
+}
+
+/// Returns how many times one access writes its field: 0 for a load and 1 for a store or a
+/// read-modify-write. A write in a loop or closure may run more than once, and any other use may
+/// write the field, so those count 2.
+fn write_weight(ctx: &PlanContext, method: &MethodInfo, access: &FieldAccess) -> usize {
+    let writes = match &access.kind {
+        AccessKind::Load => return 0,
+        AccessKind::Store => true,
+        AccessKind::OtherMethod(name) => {
+            name.starts_with("fetch_") || matches!(name.as_str(), "swap" | "compare_exchange" | "compare_exchange_weak")
+        }
+        _ => false,
+    };
+    if !writes {
+        return 2;
+    }
+    let repeats = ctx.index.tokens()[access.dot_index]
+        .parent_ancestors()
+        .take_while(|node| node != method.node.syntax())
+        .any(|node| {
+            matches!(
+                node.kind(),
+                SyntaxKind::FOR_EXPR | SyntaxKind::WHILE_EXPR | SyntaxKind::LOOP_EXPR | SyntaxKind::CLOSURE_EXPR
+            )
+        });
+    if repeats {
+        2
+    } else {
+        1
+    }
+}
+
+/// Returns the writes of one field that a call of `method` makes, with those of the methods it
+/// calls on `self`. Recursion counts as 2.
+fn section_writes(
+    method: &str,
+    direct: &HashMap<&str, usize>,
+    callees: &HashMap<String, Vec<String>>,
+    visiting: &mut BTreeSet<String>,
+) -> usize {
+    if !visiting.insert(method.to_string()) {
+        return 2;
+    }
+    let mut total = direct.get(method).copied().unwrap_or(0);
+    for callee in callees.get(method).into_iter().flatten() {
+        total += section_writes(callee, direct, callees, visiting);
+    }
+    visiting.remove(method);
+    total
 }
 
 /// Where a method's guard goes.

@@ -6,7 +6,7 @@
 //! derives and imports.
 
 pub mod cell;
-pub mod clone_impl;
+pub mod derived_impls;
 pub mod guard;
 pub mod rc;
 pub mod static_mut;
@@ -34,11 +34,13 @@ pub struct PlanContext<'a> {
 const DERIVES_MUTEX_LACKS: &[&str] = &["Clone", "Copy", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash"];
 
 /// Returns why the fix cannot be applied because of the struct's derives, if it cannot.
-/// Derives in `handled` are replaced by hand-written impls and do not block.
+/// Derives in `handled` do not block: the new field types implement them, or the fix writes them
+/// by hand. A derive under `#[cfg_attr(..)]` blocks like a plain one.
 pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
     let blocking: Vec<&str> = info
         .derives
         .iter()
+        .chain(&info.conditional_derives)
         .map(String::as_str)
         .filter(|name| DERIVES_MUTEX_LACKS.contains(name) && !handled.contains(name))
         .collect();
@@ -51,6 +53,46 @@ pub fn derive_blocker(info: &StructInfo, handled: &[&str]) -> Option<String> {
         blocking.join("`, `"),
         if blocking.len() == 1 { "it" } else { "them" }
     ))
+}
+
+/// Returns why a double whose `cell_type` fields become `Mutex`es or atomics cannot be fixed
+/// because of its derives, if it cannot. `derived_impls` writes the other derives by hand.
+///
+/// `Hash` and `Copy` block because `cell_type` lacks them too, so the struct does not compile as it
+/// is and there is no meaning to keep. A derive that needs an impl by hand blocks when it sits
+/// under `#[cfg_attr(..)]`, because the fix cannot make the impl depend on the same condition.
+pub fn cell_derive_blocker(info: &StructInfo, cell_type: &str) -> Option<String> {
+    let plural = |names: &[&str]| if names.len() == 1 { "it" } else { "them" };
+    let never_compiled: Vec<&str> = info
+        .derives
+        .iter()
+        .chain(&info.conditional_derives)
+        .map(String::as_str)
+        .filter(|name| ["Hash", "Copy"].contains(name))
+        .collect();
+    if !never_compiled.is_empty() {
+        return Some(format!(
+            "`{}` derives `{}`, which `{cell_type}` does not implement either, so the struct does not compile as it is; remove {} from the derive, then run mockfix again",
+            info.name,
+            never_compiled.join("`, `"),
+            plural(&never_compiled),
+        ));
+    }
+    let conditional: Vec<&str> = info
+        .conditional_derives
+        .iter()
+        .map(String::as_str)
+        .filter(|name| derived_impls::WRITTEN_BY_HAND.contains(name))
+        .collect();
+    if !conditional.is_empty() {
+        return Some(format!(
+            "`{}` derives `{}` under `#[cfg_attr(..)]`, which the new field types do not implement and mockfix does not rewrite; implement {} by hand, then run mockfix again",
+            info.name,
+            conditional.join("`, `"),
+            plural(&conditional),
+        ));
+    }
+    None
 }
 
 /// Returns the struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`

@@ -23,8 +23,9 @@ use ra_ap_syntax::{SyntaxKind, T};
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::derived_impls::{self, Reads, Storage};
 use super::unsafe_sync::certainly_not_send;
-use super::{clone_impl, derive_blocker, first_use, rewrite_cell_constructors, target_accesses, PlanContext, Target};
+use super::{cell_derive_blocker, first_use, rewrite_cell_constructors, target_accesses, PlanContext, Target};
 use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
@@ -77,16 +78,16 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = derive_blocker(info, &["Clone"]) {
+    if let Some(reason) = cell_derive_blocker(info, "RefCell") {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
 
     let blocking = LockStyle::blocking(rule.lock.lock_call());
-    let (planner, locks) = match plan_in_file(ctx, info, &cells, blocking, &mut finding) {
+    let (planner, locks) = match plan_in_file(ctx, rule, info, &cells, blocking, &mut finding) {
         Ok(planned) => planned,
         Err(refusal) if refusal.across_await && rule.async_lock == AsyncLock::Tokio && names_tokio(ctx) => {
-            match plan_in_file(ctx, info, &cells, LockStyle::TOKIO, &mut finding) {
+            match plan_in_file(ctx, rule, info, &cells, LockStyle::TOKIO, &mut finding) {
                 Ok(planned) => planned,
                 Err(refusal) => {
                     finding.unfixable_reason = Some(refusal.reason);
@@ -129,49 +130,53 @@ struct Refusal {
 /// planner with its edits and what each method locks. `finding` gets the related locations.
 fn plan_in_file<'a>(
     ctx: &'a PlanContext<'a>,
+    rule: &Rule,
     info: &'a StructInfo,
     cells: &[&str],
     style: LockStyle<'a>,
     finding: &mut Finding,
 ) -> Result<(WrapPlanner<'a>, BTreeMap<String, BTreeSet<String>>), Refusal> {
+    let refusal = |reason: String| Refusal {
+        reason,
+        across_await: false,
+    };
     let mut planner = WrapPlanner::new(ctx, Target::defined(info), style);
     planner.rewrite_field_types();
     planner.rewrite_constructors(cells);
     planner.rewrite_accesses(cells);
     finding.related = first_use(ctx, &planner.target, cells, "used");
-    let locks = planner.check_locks(&BTreeMap::new()).map_err(|reason| Refusal {
-        across_await: !style.awaits && held_across_await(ctx.index.tokens(), &planner.lock_sites),
-        reason,
-    })?;
-    if let Some(reason) = planner.sync_context_lock() {
-        return Err(Refusal {
+    let locks = planner
+        .check_locks(&derived_impls::method_locks(info, cells))
+        .map_err(|reason| Refusal {
+            across_await: !style.awaits && held_across_await(ctx.index.tokens(), &planner.lock_sites),
             reason,
-            across_await: false,
-        });
+        })?;
+    if let Some(reason) = planner.sync_context_lock() {
+        return Err(refusal(reason));
     }
-    if info.derives.iter().any(|name| name == "Clone") {
-        if style.awaits {
-            return Err(Refusal {
-                reason: format!(
-                    "`{}` derives `Clone`, and a `tokio::sync::Mutex` cannot be locked in `clone`, which is not async; implement `Clone` by hand, then run mockfix again",
-                    info.name
-                ),
-                across_await: false,
-            });
-        }
-        match clone_impl::plan(ctx.source, info, cells, style.lock_call) {
-            Some(edits) => planner.edits.extend(edits),
-            None => {
-                return Err(Refusal {
-                    reason: format!(
-                        "`{}` derives `Clone`, which `Mutex` does not implement, and mockfix cannot write the impl by hand because a field has attributes; implement `Clone` by hand, then run mockfix again",
-                        info.name
-                    ),
-                    across_await: false,
-                })
-            }
+    // The derived impls lock the fields in functions that are not async.
+    if style.awaits {
+        let locking = |name: &&String| derived_impls::WRITTEN_BY_HAND.contains(&name.as_str()) && *name != "Eq";
+        if let Some(derive) = info.derives.iter().find(locking) {
+            return Err(refusal(format!(
+                "`{}` derives `{derive}`, and a `tokio::sync::Mutex` cannot be locked in that impl, which is not async; implement it by hand, then run mockfix again",
+                info.name
+            )));
         }
     }
+    let storage_of = |field: &crate::rust::index::FieldInfo| {
+        if cells.contains(&field.name.as_str()) {
+            Storage::Mutex
+        } else {
+            Storage::Plain
+        }
+    };
+    let reads = Reads {
+        lock_call: style.lock_call,
+        load_ordering: rule.ordering.names().0,
+    };
+    let edits = derived_impls::plan(ctx.source, info, storage_of, reads).map_err(refusal)?;
+    planner.edits.extend(edits);
     Ok((planner, locks))
 }
 
