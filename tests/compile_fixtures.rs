@@ -79,6 +79,7 @@ compile_tests! {
     refcell_tuple_struct: "refcell-in-shared-double" / "tuple_struct", before FailsToCompileE0277;
     cell_tuple_counter: "cell-in-shared-double" / "tuple_counter", before FailsToCompileE0277;
     rc_tuple_struct: "rc-in-shared-double" / "tuple_struct", before FailsToCompileE0277;
+    rc_derive_partial_eq: "rc-in-shared-double" / "derive_partial_eq", before FailsToCompileE0277;
     unsafe_sync_tuple_clock: "unsafe-sync-over-cell" / "tuple_clock", before FailsTests;
     refcell_derive_clone_partial_eq: "refcell-in-shared-double" / "derive_clone_partial_eq", before FailsToCompileE0277;
     refcell_trait_methods_call_each_other: "refcell-in-shared-double" / "trait_methods_call_each_other", before FailsToCompileE0277;

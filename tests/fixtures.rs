@@ -75,6 +75,7 @@ fixture_tests! {
     refcell_tuple_struct: "refcell-in-shared-double" / "tuple_struct" fixes ["SpyNotifier"];
     cell_tuple_counter: "cell-in-shared-double" / "tuple_counter" fixes ["FakeBackoff"];
     rc_tuple_struct: "rc-in-shared-double" / "tuple_struct" fixes ["MockSink"];
+    rc_derive_partial_eq: "rc-in-shared-double" / "derive_partial_eq" fixes ["SpyEventSink"];
     unsafe_sync_tuple_clock: "unsafe-sync-over-cell" / "tuple_clock" fixes ["MockClock"];
     refcell_derive_clone_partial_eq: "refcell-in-shared-double" / "derive_clone_partial_eq" fixes ["SpyPublisher"];
     refcell_trait_methods_call_each_other: "refcell-in-shared-double" / "trait_methods_call_each_other" fixes ["MockMailer"];

@@ -29,6 +29,9 @@ pub enum Storage {
     Plain,
     /// A `Mutex` in place of a cell, read under its lock.
     Mutex,
+    /// An `Arc<Mutex<T>>` in place of an `Rc<RefCell<T>>`, read under its lock. A clone shares
+    /// it, as it shared the `Rc`.
+    SharedMutex,
     /// An atomic in place of a `Cell`, read with `load`; the atomic's type name.
     Atomic(String),
 }
@@ -80,10 +83,16 @@ pub fn plan(
     storage_of: impl Fn(&FieldInfo) -> Storage,
     reads: Reads,
 ) -> Result<Vec<TextEdit>, String> {
+    // `Arc` is `Clone`, so a struct whose only new fields are shared keeps its derived `Clone`.
+    let copies_on_clone = info
+        .fields
+        .iter()
+        .any(|field| matches!(storage_of(field), Storage::Mutex | Storage::Atomic(_)));
     let derived: Vec<&str> = WRITTEN_BY_HAND
         .iter()
         .copied()
         .filter(|name| info.derives.iter().any(|derive| derive == name))
+        .filter(|name| *name != "Clone" || copies_on_clone)
         .collect();
     if derived.is_empty() {
         return Ok(Vec::new());
@@ -325,6 +334,14 @@ impl ImplWriter<'_> {
         )
     }
 
+    /// `&receiver.field` as a `&Mutex<T>`: through the `Arc` of a shared mutex.
+    fn borrow_mutex(receiver: &str, field: &Field) -> String {
+        match field.storage {
+            Storage::SharedMutex => format!("&*{}", Self::member(receiver, field)),
+            _ => format!("&{}", Self::member(receiver, field)),
+        }
+    }
+
     fn lock(&self, receiver: &str, field: &Field) -> String {
         format!("{}.{}", Self::member(receiver, field), self.reads.lock_call)
     }
@@ -338,7 +355,9 @@ impl ImplWriter<'_> {
     }
 
     fn has_mutex_fields(&self) -> bool {
-        self.fields.iter().any(|field| field.storage == Storage::Mutex)
+        self.fields
+            .iter()
+            .any(|field| matches!(field.storage, Storage::Mutex | Storage::SharedMutex))
     }
 
     /// Locks each `Mutex` field in a statement of its own, so that no two locks are held at once,
@@ -349,7 +368,7 @@ impl ImplWriter<'_> {
         let mut values = Vec::new();
         for field in &self.fields {
             let value = match &field.storage {
-                Storage::Plain => format!("Clone::clone(&{})", Self::member("self", field)),
+                Storage::Plain | Storage::SharedMutex => format!("Clone::clone(&{})", Self::member("self", field)),
                 Storage::Mutex => {
                     lines.extend(field.cfgs.iter().map(|cfg| Line::new(2, cfg.clone())));
                     lines.push(Line::new(
@@ -387,10 +406,10 @@ impl ImplWriter<'_> {
             lines.extend(field.cfgs.iter().map(|cfg| Line::new(2, cfg.clone())));
             let differs = match &field.storage {
                 Storage::Plain => format!("{} != {}", Self::member("self", field), Self::member("other", field)),
-                Storage::Mutex => format!(
-                    "!compare_locked(&{}, &{}, PartialEq::eq)",
-                    Self::member("self", field),
-                    Self::member("other", field)
+                Storage::Mutex | Storage::SharedMutex => format!(
+                    "!compare_locked({}, {}, PartialEq::eq)",
+                    Self::borrow_mutex("self", field),
+                    Self::borrow_mutex("other", field)
                 ),
                 // One atomic read twice could give two values, and an integer or `bool` always
                 // equals itself.
@@ -441,11 +460,11 @@ impl ImplWriter<'_> {
                     ),
                     2,
                 ),
-                Storage::Mutex => (
+                Storage::Mutex | Storage::SharedMutex => (
                     format!(
-                        "compare_locked(&{}, &{}, {function})",
-                        Self::member("self", field),
-                        Self::member("other", field)
+                        "compare_locked({}, {}, {function})",
+                        Self::borrow_mutex("self", field),
+                        Self::borrow_mutex("other", field)
                     ),
                     2,
                 ),

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
 
+use super::derived_impls::{self, Reads, Storage};
 use super::wrap::ForeignPlan;
 use super::{derive_blocker, first_use, PlanContext, Target};
 use crate::config::Rule;
@@ -56,13 +57,24 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         fix: None,
         unfixable_reason: None,
     };
-    // `Arc` is `Clone`, `Default` and `Debug` like `Rc`; `Mutex` has no `PartialEq` or `Ord`.
-    // FIXME: `derived_impls` could write the comparisons over `Arc<Mutex<T>>` fields as it does for
-    // `RefCell` fields, but a double that derives them is still reported here.
-    if let Some(reason) = derive_blocker(info, &["Clone", "Copy", "Hash"]) {
+    // `Arc` is `Clone`, `Default` and `Debug` like `Rc`. `Mutex` has no `PartialEq` or `Ord`, so
+    // those derives are written by hand over the locked values.
+    let mut handled = vec!["Copy", "Hash"];
+    handled.extend(derived_impls::WRITTEN_BY_HAND);
+    if let Some(reason) = derive_blocker(info, &handled) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
+    let shared_mutexes: Vec<&str> = info
+        .fields_of_kind(FieldKind::Rc)
+        .filter(|field| {
+            field
+                .node
+                .ty()
+                .is_some_and(|ty| is_rc_refcell(&ty.syntax().text().to_string()))
+        })
+        .map(|field| field.name.as_str())
+        .collect();
 
     let lock_call = rule.lock.lock_call();
     let functions = shared_results(ctx);
@@ -101,13 +113,31 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             )),
         }
     }
-    let locks = match planner.check_locks(&BTreeMap::new()) {
+    let locks = match planner.check_locks(&derived_impls::method_locks(info, &shared_mutexes)) {
         Ok(locks) => locks,
         Err(reason) => {
             finding.unfixable_reason = Some(reason);
             return Some(finding);
         }
     };
+    let storage_of = |field: &crate::rust::index::FieldInfo| {
+        if shared_mutexes.contains(&field.name.as_str()) {
+            Storage::SharedMutex
+        } else {
+            Storage::Plain
+        }
+    };
+    let reads = Reads {
+        lock_call,
+        load_ordering: rule.ordering.names().0,
+    };
+    match derived_impls::plan(ctx.source, info, storage_of, reads) {
+        Ok(edits) => planner.edits.extend(edits),
+        Err(reason) => {
+            finding.unfixable_reason = Some(reason);
+            return Some(finding);
+        }
+    }
     let (applicability, review_reason) = Applicability::from_reasons(&unfinished, &planner.review);
     finding.fix = Some(Fix {
         title: format!("Replace `Rc<RefCell>` with `Arc<Mutex>` in `{}`", info.name),
