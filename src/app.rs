@@ -56,14 +56,37 @@ fn init_logging(debug: bool) {
     } else {
         log::LevelFilter::Warn
     };
-    let _ = env_logger::Builder::new()
+    let logger = env_logger::Builder::new()
         .filter_level(log::LevelFilter::Warn)
         .filter_module("mockfix", level)
         .format(|out, record| {
             use std::io::Write;
             writeln!(out, "mockfix: {}", record.args())
         })
-        .try_init();
+        .build();
+    let max_level = logger.filter();
+    if log::set_boxed_logger(Box::new(AroundProgress(logger))).is_ok() {
+        log::set_max_level(max_level);
+    }
+}
+
+/// Writes log lines with the progress bar hidden, so that the bar does not draw over them.
+struct AroundProgress(env_logger::Logger);
+
+impl log::Log for AroundProgress {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.0.matches(record) {
+            crate::progress::suspend_for(|| self.0.log(record));
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
 }
 
 /// Loads the project settings and rules from `settings` and the configuration files. On error,

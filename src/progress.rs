@@ -4,14 +4,24 @@
 //! hidden for the first `SHOW_AFTER` and only then appears. It never appears when stderr is not a
 //! terminal, with `--quiet`, or with `--debug`, whose log lines would be drawn over.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-// FIXME: a warning logged while the bar is shown, such as a package file that cannot be read, is
-// written over by the bar's next redraw.
+/// The bar on screen, if one is, which log lines are written around.
+static SHOWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Runs `write`, which prints to stderr, with the progress bar on screen hidden meanwhile, so that
+/// the bar's next redraw does not overwrite what `write` printed.
+pub fn suspend_for<R>(write: impl FnOnce() -> R) -> R {
+    let shown = SHOWN.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    match shown {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
+}
 
 /// How long a run goes on before its progress bar appears.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -53,6 +63,7 @@ impl Progress {
             if stopped.recv_timeout(SHOW_AFTER) == Err(mpsc::RecvTimeoutError::Timeout) {
                 shown.set_draw_target(target);
                 shown.enable_steady_tick(REDRAW_EVERY);
+                *SHOWN.lock().unwrap_or_else(PoisonError::into_inner) = Some(shown);
             }
         });
         Progress {
@@ -84,6 +95,7 @@ impl Progress {
             // A panic in that thread would only leave the bar hidden, so its result is ignored.
             let _ = shower.join();
         }
+        SHOWN.lock().unwrap_or_else(PoisonError::into_inner).take();
         self.bar.finish_and_clear();
     }
 }
