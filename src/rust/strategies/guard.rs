@@ -495,8 +495,8 @@ enum Placement {
     Narrow { first: SyntaxNode, last: SyntaxNode },
 }
 
-/// What the guard covers: the methods that take it, the calls on `self` and the offsets of the
-/// accesses to the atomic fields.
+/// The code that a guard covers: the methods that take it, the calls on `self`, and the offsets
+/// of the accesses to the atomic fields.
 #[derive(Clone, Copy)]
 struct GuardSites<'a> {
     guarded: &'a BTreeSet<String>,
@@ -508,8 +508,8 @@ struct GuardSites<'a> {
 ///
 /// The guard is a `std::sync::Mutex<()>`, unless it would be held across `.await` and the rule
 /// allows a `tokio::sync::Mutex<()>` in a file that names `tokio`. A guard field that is already
-/// a `tokio::sync::Mutex<()>` stays one, whatever the rule says, because only `.lock().await`
-/// locks it.
+/// a `tokio::sync::Mutex<()>` stays one, whatever the rule's `async_lock` is, because only
+/// `.lock().await` locks it.
 fn plan_locks(
     ctx: &PlanContext,
     rule: &Rule,
@@ -520,11 +520,11 @@ fn plan_locks(
     let tokio_guard = existing_guard.filter(|field| is_tokio_mutex(field));
     if let Some(field) = tokio_guard {
         let placements = place_guards(ctx, info, sites, LockStyle::TOKIO).map_err(|refusal| refusal.reason)?;
-        let why = format!(
+        let tokio_reason = format!(
             "`{}` guards its state with the `tokio::sync::Mutex<()>` field `{}`",
             info.name, field.name
         );
-        return match sync_guarded_method(ctx, info, sites.guarded, &why) {
+        return match sync_guarded_method(ctx, info, sites.guarded, &tokio_reason) {
             Some(reason) => Err(reason),
             None => Ok((LockStyle::TOKIO, placements)),
         };
@@ -539,13 +539,13 @@ fn plan_locks(
                 && names_tokio(ctx) =>
         {
             let placements = place_guards(ctx, info, sites, LockStyle::TOKIO).map_err(|refusal| refusal.reason)?;
-            let why = match first_await(ctx, info, sites.guarded) {
+            let tokio_reason = match first_await(ctx, info, sites.guarded) {
                 Some((method, line)) => format!(
                     "a guard in `{method}` would be held across the `.await` at line {line}, so it must be a `tokio::sync::Mutex<()>`"
                 ),
                 None => "a guard would be held across `.await`, so it must be a `tokio::sync::Mutex<()>`".to_string(),
             };
-            match sync_guarded_method(ctx, info, sites.guarded, &why) {
+            match sync_guarded_method(ctx, info, sites.guarded, &tokio_reason) {
                 Some(reason) => Err(reason),
                 None => Ok((LockStyle::TOKIO, placements)),
             }
@@ -586,9 +586,14 @@ fn first_await(ctx: &PlanContext, info: &StructInfo, guarded: &BTreeSet<String>)
 }
 
 /// Returns why a `tokio::sync::Mutex<()>` guard cannot be taken in every guarded method, if it
-/// cannot: a guarded method is not async, so it cannot await the lock. `why` says why the guard
-/// must be a `tokio::sync::Mutex<()>`.
-fn sync_guarded_method(ctx: &PlanContext, info: &StructInfo, guarded: &BTreeSet<String>, why: &str) -> Option<String> {
+/// cannot: a guarded method is not async, so it cannot await the lock. `tokio_reason` is the
+/// reason the guard must be a `tokio::sync::Mutex<()>`.
+fn sync_guarded_method(
+    ctx: &PlanContext,
+    info: &StructInfo,
+    guarded: &BTreeSet<String>,
+    tokio_reason: &str,
+) -> Option<String> {
     let method = info
         .methods
         .iter()
@@ -606,7 +611,7 @@ fn sync_guarded_method(ctx: &PlanContext, info: &StructInfo, guarded: &BTreeSet<
         |name| node_range(name.syntax()).0,
     );
     Some(format!(
-        "{why}, but `{}` at line {} also touches the state and is not async, so it cannot await that lock; make `{}` async, then run mockfix again",
+        "{tokio_reason}, but `{}` at line {} touches the state and is not async, so it cannot await that lock; make `{}` async, then run mockfix again",
         method.name,
         line_of(ctx.source, name_offset),
         method.name

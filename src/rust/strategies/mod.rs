@@ -104,7 +104,8 @@ pub fn names_tokio(ctx: &PlanContext) -> bool {
         .any(|pair| pair[0].kind() == SyntaxKind::IDENT && pair[0].text() == "tokio" && pair[1].kind() == T![::])
 }
 
-/// How the fixed code locks a mutex that a fix adds or converts a field to.
+/// The mutex type that a fix writes, for a new field or in place of a cell, and the code that
+/// locks it.
 #[derive(Clone, Copy)]
 pub struct LockStyle<'a> {
     /// The mutex type that the fix writes: `Mutex`, imported from `std::sync`, or
@@ -147,7 +148,7 @@ impl<'a> LockStyle<'a> {
     }
 }
 
-/// Why a double cannot be fixed with one kind of lock.
+/// The reason a double cannot be fixed with one kind of lock.
 pub struct Refusal {
     pub reason: String,
     /// A lock would be held across `.await`, which an async lock allows.
