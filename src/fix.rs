@@ -71,7 +71,11 @@ pub enum Conversion {
         method_locks: BTreeMap<String, BTreeSet<String>>,
     },
     /// A `Mutex<()>` field of this name was added, which every struct literal must initialise.
-    Guard { field: String },
+    Guard {
+        field: String,
+        /// `Mutex`, or `tokio::sync::Mutex` for a guard held across `.await`.
+        mutex_type: String,
+    },
     /// Go: the methods of the double lock the `sync.Mutex` or `sync.RWMutex` field `field`.
     GoGuard {
         field: String,

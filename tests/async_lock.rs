@@ -1,6 +1,7 @@
-//! A double whose `RefCell` borrow is held across `.await`: in a crate that uses tokio, the fix
-//! makes it a `tokio::sync::Mutex`, and the fixed crate must build, keep its future `Send`, and
-//! pass its threaded test with cargo.
+//! Doubles whose lock would be held across `.await`, in crates that use tokio: a `RefCell`
+//! borrow that the fix makes a `tokio::sync::Mutex`, and a two-step atomic update that the fix
+//! guards with a `tokio::sync::Mutex<()>`. Each fixed crate must build, keep its futures `Send`,
+//! and pass its threaded test with cargo.
 
 mod support;
 
@@ -48,6 +49,60 @@ fn borrow_held_across_await_becomes_tokio_mutex() {
         "{fixed}"
     );
     assert!(!fixed.contains("RefCell"), "{fixed}");
+
+    let after = cargo_test(&crate_dir, &target_dir);
+    assert!(after.status.success(), "the fixed crate fails: {}", output_text(&after));
+
+    let second = mockfix(&crate_dir, &["--dry-run", "."]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "a second run found more: {}",
+        output_text(&second)
+    );
+}
+
+#[test]
+fn guard_held_across_await_becomes_tokio_mutex() {
+    let folder = tempfile::tempdir().unwrap();
+    let crate_dir = folder.path().join("ledger");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crates/ledger"),
+        &crate_dir,
+    );
+    let target_dir = folder.path().join("target");
+
+    let before = cargo_test(&crate_dir, &target_dir);
+    assert!(!before.status.success(), "the unfixed crate passed its tests");
+    // Every credit loads the balance before any stores it, so all but one are lost.
+    assert!(output_text(&before).contains("left: 1"), "{}", output_text(&before));
+    assert!(output_text(&before).contains("right: 4"), "{}", output_text(&before));
+
+    let apply = mockfix(&crate_dir, &["--apply", "--allow-no-vcs", "src"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", output_text(&apply));
+    assert!(
+        output_text(&apply).contains("Guard `FakeLedger` with a `tokio::sync::Mutex`"),
+        "{}",
+        output_text(&apply)
+    );
+    assert!(
+        output_text(&apply).contains("applied 1 fix in 2 files"),
+        "{}",
+        output_text(&apply)
+    );
+    let fixed = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
+    assert!(fixed.contains("pub mutex: tokio::sync::Mutex<()>,"), "{fixed}");
+    assert_eq!(
+        fixed.matches("let _guard = self.mutex.lock().await;").count(),
+        2,
+        "both methods that touch the balance take the guard: {fixed}"
+    );
+    assert!(!fixed.contains("use std::sync::Mutex"), "{fixed}");
+    let test_file = std::fs::read_to_string(crate_dir.join("tests/threads.rs")).unwrap();
+    assert!(
+        test_file.contains("mutex: tokio::sync::Mutex::new(()),"),
+        "the literal in the integration test initialises the guard: {test_file}"
+    );
 
     let after = cargo_test(&crate_dir, &target_dir);
     assert!(after.status.success(), "the fixed crate fails: {}", output_text(&after));

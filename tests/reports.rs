@@ -63,7 +63,7 @@ async fn tick() -> u64 { 1 }
 }
 
 #[test]
-fn guard_in_awaiting_method_is_reported() {
+fn guard_across_await_without_tokio_is_reported() {
     let source = "use std::sync::atomic::{AtomicU64, Ordering};
 pub struct FakeClock { now: AtomicU64 }
 impl FakeClock {
@@ -78,6 +78,105 @@ async fn tick() {}
     let reason = reason_for(source, "FakeClock");
     assert!(
         reason.contains("a guard in `advance` would be held across the `.await` at line 6"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn tokio_guard_in_sync_method_is_reported() {
+    let source = "use std::sync::atomic::{AtomicU64, Ordering};
+pub struct FakeClock { now: AtomicU64 }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let now = self.now.load(Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        self.now.store(now + 1, Ordering::SeqCst);
+    }
+    pub fn rewind(&self) {
+        let now = self.now.load(Ordering::SeqCst);
+        self.now.store(now.saturating_sub(1), Ordering::SeqCst);
+    }
+}
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(
+        reason.contains("a guard in `advance` would be held across the `.await` at line 6, so it must be a `tokio::sync::Mutex<()>`"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("`rewind` at line 9 touches the state and is not async"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn existing_tokio_guard_in_sync_method_is_reported() {
+    let source = "use std::sync::atomic::{AtomicU64, Ordering};
+pub struct FakeClock { now: AtomicU64, mutex: tokio::sync::Mutex<()> }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let _guard = self.mutex.lock().await;
+        let now = self.now.load(Ordering::SeqCst);
+        self.now.store(now + 1, Ordering::SeqCst);
+    }
+    pub fn rewind(&self) {
+        let now = self.now.load(Ordering::SeqCst);
+        self.now.store(now.saturating_sub(1), Ordering::SeqCst);
+    }
+}
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(
+        reason.contains("guards its state with the `tokio::sync::Mutex<()>` field `mutex`"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("`rewind` at line 9 touches the state and is not async"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn tokio_guard_with_derived_partial_eq_is_reported() {
+    let source = "use std::sync::atomic::{AtomicU64, Ordering};
+#[derive(PartialEq)]
+pub struct FakeClock { now: AtomicU64 }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let now = self.now.load(Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        self.now.store(now + 1, Ordering::SeqCst);
+    }
+}
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(
+        reason.contains("derives `PartialEq`, and a `tokio::sync::Mutex` cannot be locked in that impl"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn tokio_guard_taken_twice_is_reported() {
+    let source = "use std::sync::atomic::{AtomicU64, Ordering};
+pub struct FakeClock { now: AtomicU64 }
+impl FakeClock {
+    pub async fn advance(&self) {
+        let now = self.now.load(Ordering::SeqCst);
+        self.skip().await;
+        self.now.store(now + 1, Ordering::SeqCst);
+    }
+    pub async fn skip(&self) {
+        let now = self.now.load(Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        self.now.store(now + 2, Ordering::SeqCst);
+    }
+}
+";
+    let reason = reason_for(source, "FakeClock");
+    assert!(
+        reason
+            .contains("taken twice on the call chain `advance -> skip`, and a `tokio::sync::Mutex` is not re-entrant"),
         "{reason}"
     );
 }

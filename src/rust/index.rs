@@ -20,7 +20,8 @@ pub enum FieldKind {
     /// `UnsafeCell<T>`: not `Sync`; a struct shares one only behind `unsafe impl Sync`.
     UnsafeCell,
     Atomic,
-    /// `Mutex<()>`: a guard field, possibly added by an earlier run.
+    /// `Mutex<()>`, from `std::sync` or written as `tokio::sync::Mutex<()>`: a guard field,
+    /// possibly added by an earlier run.
     UnitMutex,
     Other,
 }
@@ -377,7 +378,9 @@ fn field_kind(ty: &ast::Type) -> FieldKind {
         name if name.starts_with("Atomic") && name.len() > "Atomic".len() && std_or_core(&["sync", "atomic"]) => {
             FieldKind::Atomic
         }
-        "Mutex" if std_or_core(&["sync"]) && is_unit_generic(ty) => FieldKind::UnitMutex,
+        "Mutex" if (std_or_core(&["sync"]) || qualifier == ["tokio", "sync"]) && is_unit_generic(ty) => {
+            FieldKind::UnitMutex
+        }
         _ => FieldKind::Other,
     }
 }

@@ -209,11 +209,11 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
             lock_call,
             method_locks,
         } => {
-            let style = strategies::wrap::LockStyle::of(mutex_type, lock_call);
+            let style = strategies::LockStyle::of(mutex_type, lock_call);
             let plan = strategies::wrap::plan_foreign(ctx, name, fields, style, method_locks);
             (plan.edits, plan.problems)
         }
-        Conversion::Guard { field } => strategies::guard::plan_foreign(ctx, name, field),
+        Conversion::Guard { field, mutex_type } => strategies::guard::plan_foreign(ctx, name, field, mutex_type),
         // A Go double is never used from Rust.
         Conversion::GoGuard { .. } => (Vec::new(), Vec::new()),
         Conversion::Rc {

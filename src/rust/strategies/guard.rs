@@ -14,18 +14,29 @@
 //! helper that is called only from guarded methods, nor a method that only loads one atomic once
 //! and is called from a guarded method. When a guarded method still reaches another guarded
 //! method, there is no fix and the finding names the call chain.
+//!
+//! A guard held across `.await` cannot be a `std::sync::Mutex` guard: the future would not be
+//! `Send`, and a task blocked on the lock would stall its thread. When the rule allows it and the
+//! file already names `tokio`, the field becomes a `tokio::sync::Mutex<()>` instead, taken with
+//! `let _guard = self.mutex.lock().await;`, as long as every guarded method is async. That lock is
+//! not re-entrant either, so the same call chains are refused.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ra_ap_syntax::ast::{self, AstNode, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
 
-use super::{derive_blocker, struct_literals, PlanContext, Target};
-use crate::config::Rule;
+use super::{
+    async_lock_derive_blocker, derive_blocker, names_tokio, struct_literals, LockStyle, PlanContext, Refusal, Target,
+};
+use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix, Related};
-use crate::rust::discipline::{line_of, passed_as_argument, tokens_in};
-use crate::rust::index::{FieldKind, MethodInfo, SelfKind, StructInfo};
+use crate::rust::discipline::{in_async_context, line_of, passed_as_argument, tokens_in};
+use crate::rust::imports::{binding_of, Binding};
+use crate::rust::index::{
+    enclosing_item_list, type_path_segments, FieldInfo, FieldKind, MethodInfo, SelfKind, StructInfo,
+};
 use crate::rust::text::{
     append_to_braced_list, indent_unit, indentation_at, line_content_end, line_ending_at, line_start, node_range,
     token_range,
@@ -79,12 +90,9 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         return None;
     }
 
-    let existing_guard = info
-        .fields_of_kind(FieldKind::UnitMutex)
-        .next()
-        .map(|field| field.name.clone());
+    let existing_guard = info.fields_of_kind(FieldKind::UnitMutex).next();
     let guard_field = existing_guard
-        .clone()
+        .map(|field| field.name.clone())
         .unwrap_or_else(|| free_field_name(info, &rule.guard_field));
     let touching: BTreeSet<String> = accesses
         .iter()
@@ -151,14 +159,21 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         return Some(finding);
     }
     let access_offsets: Vec<usize> = accesses.iter().map(|access| access.offset).collect();
-    let placements = match place_guards(ctx, info, &guarded, &calls, &access_offsets) {
-        Ok(placements) => placements,
+    let sites = GuardSites {
+        guarded: &guarded,
+        calls: &calls,
+        access_offsets: &access_offsets,
+    };
+    let (style, placements) = match plan_locks(ctx, rule, info, existing_guard, &sites) {
+        Ok(planned) => planned,
         Err(reason) => {
             finding.unfixable_reason = Some(reason);
             return Some(finding);
         }
     };
-    if let Some(reason) = derive_blocker(info, &[]) {
+    // A derived impl that reads the state would have to lock the guard, which it cannot await.
+    let async_blocker = style.awaits.then(|| async_lock_derive_blocker(info)).flatten();
+    if let Some(reason) = async_blocker.or_else(|| derive_blocker(info, &[])) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
@@ -179,17 +194,14 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
             &l_curly,
             last.as_ref(),
             &r_curly,
-            &format!("{visibility}{guard_field}: Mutex<()>"),
+            &format!("{visibility}{guard_field}: {}<()>", style.mutex_type),
         ));
-        let (literal_edits, literal_review) = initialise_in_literals(ctx, &Target::defined(info), &guard_field);
+        let (literal_edits, literal_review) =
+            initialise_in_literals(ctx, &Target::defined(info), &guard_field, style.mutex_type);
         edits.extend(literal_edits);
         review.extend(literal_review);
     }
-    let lock = format!(
-        "let {} = self.{guard_field}.{};",
-        rule.guard_binding,
-        rule.lock.lock_call()
-    );
+    let lock = format!("let {} = self.{guard_field}.{};", rule.guard_binding, style.lock_call);
     for method in pending {
         match placements.get(&method.name) {
             Some(Placement::Narrow { first, last }) => {
@@ -211,32 +223,49 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     } else {
         (Applicability::NeedsReview, Some(review.join("; ")))
     };
+    let title = if style.awaits {
+        format!("Guard `{}` with a `{}`", info.name, style.mutex_type)
+    } else {
+        format!("Guard `{}` with a mutex", info.name)
+    };
     finding.fix = Some(Fix {
-        title: format!("Guard `{}` with a mutex", info.name),
+        title,
         applicability,
         review_reason,
         edits,
-        conversion: Conversion::Guard { field: guard_field },
+        conversion: Conversion::Guard {
+            field: guard_field,
+            mutex_type: style.mutex_type.to_string(),
+        },
     });
     Some(finding)
 }
 
-/// Plans the initialisation of the guard field `field` of the double `name`, declared in another
-/// file, in this file's struct literals.
-pub fn plan_foreign(ctx: &PlanContext, name: &str, field: &str) -> (Vec<TextEdit>, Vec<String>) {
-    initialise_in_literals(ctx, &Target::foreign(ctx.index, name), field)
+/// Plans the initialisation of the guard field `field`, of type `mutex_type<()>`, of the double
+/// `name`, declared in another file, in this file's struct literals.
+pub fn plan_foreign(ctx: &PlanContext, name: &str, field: &str, mutex_type: &str) -> (Vec<TextEdit>, Vec<String>) {
+    initialise_in_literals(ctx, &Target::foreign(ctx.index, name), field, mutex_type)
 }
 
-/// Adds `field: Mutex::new(())` to each struct literal of the double, except those with `..base`,
-/// which supplies the field from the base value.
-fn initialise_in_literals(ctx: &PlanContext, target: &Target, field: &str) -> (Vec<TextEdit>, Vec<String>) {
+/// Adds `field: Mutex::new(())`, with `mutex_type` in place of `Mutex`, to each struct literal of
+/// the double, except those with `..base`, which supplies the field from the base value, and
+/// those that initialise the field already.
+fn initialise_in_literals(
+    ctx: &PlanContext,
+    target: &Target,
+    field: &str,
+    mutex_type: &str,
+) -> (Vec<TextEdit>, Vec<String>) {
     let mut edits = Vec::new();
     let mut review = Vec::new();
     for literal in struct_literals(ctx, target) {
         let Some(fields) = literal.record_expr_field_list() else {
             continue;
         };
-        if fields.dotdot_token().is_some() {
+        let initialised = fields
+            .fields()
+            .any(|existing| existing.field_name().is_some_and(|name| name.text() == field));
+        if fields.dotdot_token().is_some() || initialised {
             continue;
         }
         let (Some(l_curly), Some(r_curly)) = (fields.l_curly_token(), fields.r_curly_token()) else {
@@ -252,7 +281,7 @@ fn initialise_in_literals(ctx: &PlanContext, target: &Target, field: &str) -> (V
             &l_curly,
             last.as_ref(),
             &r_curly,
-            &format!("{field}: Mutex::new(())"),
+            &format!("{field}: {mutex_type}::new(())"),
         ));
     }
     (edits, review)
@@ -466,25 +495,161 @@ enum Placement {
     Narrow { first: SyntaxNode, last: SyntaxNode },
 }
 
-/// Places the guard of each guarded method so that no thread can lock it twice.
+/// The code that a guard covers: the methods that take it, the calls on `self`, and the offsets
+/// of the accesses to the atomic fields.
+#[derive(Clone, Copy)]
+struct GuardSites<'a> {
+    guarded: &'a BTreeSet<String>,
+    calls: &'a [MethodCall],
+    access_offsets: &'a [usize],
+}
+
+/// Chooses the mutex of the guard and places it in each guarded method.
 ///
-/// A method whose body calls back into the double (a call on `self` that reaches a guarded
-/// method, `self` passed to a callback, an `.await`) gets its guard narrowed to the statements that
-/// touch the state, when those calls lie outside them. Otherwise there is no fix, and the error
-/// names the call chain or the call.
-fn place_guards(
+/// The guard is a `std::sync::Mutex<()>`, unless it would be held across `.await` and the rule
+/// allows a `tokio::sync::Mutex<()>` in a file that names `tokio`. A guard field that is already
+/// a `tokio::sync::Mutex<()>` stays one, whatever the rule's `async_lock` is, because only
+/// `.lock().await` locks it.
+fn plan_locks(
+    ctx: &PlanContext,
+    rule: &Rule,
+    info: &StructInfo,
+    existing_guard: Option<&FieldInfo>,
+    sites: &GuardSites,
+) -> Result<(LockStyle<'static>, BTreeMap<String, Placement>), String> {
+    let tokio_guard = existing_guard.filter(|field| is_tokio_mutex(field));
+    if let Some(field) = tokio_guard {
+        let placements = place_guards(ctx, info, sites, LockStyle::TOKIO).map_err(|refusal| refusal.reason)?;
+        let tokio_reason = format!(
+            "`{}` guards its state with the `tokio::sync::Mutex<()>` field `{}`",
+            info.name, field.name
+        );
+        return match sync_guarded_method(ctx, info, sites.guarded, &tokio_reason) {
+            Some(reason) => Err(reason),
+            None => Ok((LockStyle::TOKIO, placements)),
+        };
+    }
+    let blocking = LockStyle::blocking(rule.lock.lock_call());
+    match place_guards(ctx, info, sites, blocking) {
+        Ok(placements) => Ok((blocking, placements)),
+        Err(refusal)
+            if refusal.across_await
+                && existing_guard.is_none()
+                && rule.async_lock == AsyncLock::Tokio
+                && names_tokio(ctx) =>
+        {
+            let placements = place_guards(ctx, info, sites, LockStyle::TOKIO).map_err(|refusal| refusal.reason)?;
+            let tokio_reason = match first_await(ctx, info, sites.guarded) {
+                Some((method, line)) => format!(
+                    "a guard in `{method}` would be held across the `.await` at line {line}, so it must be a `tokio::sync::Mutex<()>`"
+                ),
+                None => "a guard would be held across `.await`, so it must be a `tokio::sync::Mutex<()>`".to_string(),
+            };
+            match sync_guarded_method(ctx, info, sites.guarded, &tokio_reason) {
+                Some(reason) => Err(reason),
+                None => Ok((LockStyle::TOKIO, placements)),
+            }
+        }
+        Err(refusal) => Err(refusal.reason),
+    }
+}
+
+/// Returns whether the `Mutex<()>` field `field` is a `tokio::sync::Mutex`: written with the
+/// `tokio` path, or named through a `use` of `tokio::sync::Mutex` or `tokio::sync`.
+fn is_tokio_mutex(field: &FieldInfo) -> bool {
+    let Some(segments) = field.node.ty().as_ref().and_then(type_path_segments) else {
+        return false;
+    };
+    let Some(first) = segments.first() else { return false };
+    if first == "tokio" {
+        return true;
+    }
+    let module = enclosing_item_list(field.node.syntax());
+    match binding_of(&module, first, &["std", "sync"]) {
+        Binding::Explicit(path) => path.first().is_some_and(|crate_name| crate_name == "tokio"),
+        _ => false,
+    }
+}
+
+/// Returns the first guarded method whose body awaits, with the line of its first `.await`.
+fn first_await(ctx: &PlanContext, info: &StructInfo, guarded: &BTreeSet<String>) -> Option<(String, usize)> {
+    info.methods
+        .iter()
+        .filter(|method| guarded.contains(&method.name))
+        .find_map(|method| {
+            let (start, end) = node_range(method.node.body()?.syntax());
+            let await_token = tokens_in(ctx.index.tokens(), start, end)
+                .iter()
+                .find(|token| token.kind() == ra_ap_syntax::T![await])?;
+            Some((method.name.clone(), line_of(ctx.source, token_range(await_token).0)))
+        })
+}
+
+/// Returns why a `tokio::sync::Mutex<()>` guard cannot be taken in every guarded method, if it
+/// cannot: a guarded method is not async, so it cannot await the lock. `tokio_reason` is the
+/// reason the guard must be a `tokio::sync::Mutex<()>`.
+fn sync_guarded_method(
     ctx: &PlanContext,
     info: &StructInfo,
     guarded: &BTreeSet<String>,
-    calls: &[MethodCall],
-    access_offsets: &[usize],
-) -> Result<BTreeMap<String, Placement>, String> {
+    tokio_reason: &str,
+) -> Option<String> {
+    let method = info
+        .methods
+        .iter()
+        .filter(|method| guarded.contains(&method.name))
+        .find(|method| {
+            let open = method
+                .node
+                .body()
+                .and_then(|body| body.stmt_list())
+                .and_then(|list| list.l_curly_token());
+            open.is_none_or(|token| !in_async_context(&token))
+        })?;
+    let name_offset = method.node.name().map_or_else(
+        || node_range(method.node.syntax()).0,
+        |name| node_range(name.syntax()).0,
+    );
+    Some(format!(
+        "{tokio_reason}, but `{}` at line {} touches the state and is not async, so it cannot await that lock; make `{}` async, then run mockfix again",
+        method.name,
+        line_of(ctx.source, name_offset),
+        method.name
+    ))
+}
+
+/// Returns how the messages name the mutex of `style`.
+fn mutex_name(style: LockStyle) -> &'static str {
+    if style.awaits {
+        "a `tokio::sync::Mutex`"
+    } else {
+        "a `std::sync::Mutex`"
+    }
+}
+
+/// Places the guard of each guarded method so that no thread can lock it twice.
+///
+/// A method whose body calls back into the double (a call on `self` that reaches a guarded
+/// method, `self` passed to a callback, or an `.await` unless `style` allows one) gets its guard
+/// narrowed to the statements that touch the state, when those calls lie outside them. Otherwise
+/// there is no fix, and the refusal names the call chain or the call.
+fn place_guards(
+    ctx: &PlanContext,
+    info: &StructInfo,
+    sites: &GuardSites,
+    style: LockStyle,
+) -> Result<BTreeMap<String, Placement>, Refusal> {
+    let GuardSites {
+        guarded,
+        calls,
+        access_offsets,
+    } = *sites;
     let callees = callee_map(info, calls);
     let mut placements = BTreeMap::new();
     for method in info.methods.iter().filter(|method| guarded.contains(&method.name)) {
         let Some(body) = method.node.body() else { continue };
         let (start, end) = node_range(body.syntax());
-        let hazards = hazards_in(ctx, info, method, guarded, calls, &callees, start, end);
+        let hazards = hazards_in(ctx, info, method, sites, &callees, style, start, end);
         if hazards.is_empty() {
             placements.insert(method.name.clone(), Placement::Whole);
             continue;
@@ -499,7 +664,15 @@ fn place_guards(
             Some((first, last)) => {
                 placements.insert(method.name.clone(), Placement::Narrow { first, last });
             }
-            None => return Err(hazards[0].1.clone()),
+            None => {
+                let awaits = tokens_in(ctx.index.tokens(), start, end)
+                    .iter()
+                    .any(|token| token.kind() == ra_ap_syntax::T![await]);
+                return Err(Refusal {
+                    reason: hazards[0].1.clone(),
+                    across_await: awaits && !style.awaits,
+                });
+            }
         }
     }
 
@@ -515,10 +688,14 @@ fn place_guards(
         {
             if let Some(mut chain) = chain_to_guarded(&call.name, guarded, &callees) {
                 chain.insert(0, method.name.clone());
-                return Err(format!(
-                    "a guard in every method that touches the state would be taken twice on the call chain `{}`, and a `std::sync::Mutex` is not re-entrant; split the shared steps into a private helper, then run mockfix again",
-                    chain.join(" -> ")
-                ));
+                return Err(Refusal {
+                    reason: format!(
+                        "a guard in every method that touches the state would be taken twice on the call chain `{}`, and {} is not re-entrant; split the shared steps into a private helper, then run mockfix again",
+                        chain.join(" -> "),
+                        mutex_name(style)
+                    ),
+                    across_await: false,
+                });
             }
         }
     }
@@ -563,23 +740,25 @@ fn chain_to_guarded(
     None
 }
 
-/// The offsets in a method body that must not run while its guard is held, each with the reason.
+/// The offsets in a method body that must not run while its guard, locked as `style` locks, is
+/// held, each with the reason.
 #[allow(clippy::too_many_arguments)]
 fn hazards_in(
     ctx: &PlanContext,
     info: &StructInfo,
     method: &MethodInfo,
-    guarded: &BTreeSet<String>,
-    calls: &[MethodCall],
+    sites: &GuardSites,
     callees: &HashMap<String, Vec<String>>,
+    style: LockStyle,
     start: usize,
     end: usize,
 ) -> Vec<(usize, String)> {
     let mut hazards = Vec::new();
     let tokens = tokens_in(ctx.index.tokens(), start, end);
-    // FIXME: a guard held across `.await` could be a `tokio::sync::Mutex<()>` in crates that use
-    // tokio, as the wrap strategy does for `RefCell`; here it is only reported.
-    for await_token in tokens.iter().filter(|token| token.kind() == ra_ap_syntax::T![await]) {
+    let awaits = tokens
+        .iter()
+        .filter(|token| token.kind() == ra_ap_syntax::T![await] && !style.awaits);
+    for await_token in awaits {
         let offset = token_range(await_token).0;
         hazards.push((
             offset,
@@ -594,24 +773,27 @@ fn hazards_in(
         hazards.push((
             offset,
             format!(
-                "`{}` passes `self` to a call at line {}, which may call back into `{}` while the guard is held, and a `std::sync::Mutex` is not re-entrant",
+                "`{}` passes `self` to a call at line {}, which may call back into `{}` while the guard is held, and {} is not re-entrant",
                 method.name,
                 line_of(ctx.source, offset),
-                info.name
+                info.name,
+                mutex_name(style)
             ),
         ));
     }
-    for call in calls
+    for call in sites
+        .calls
         .iter()
         .filter(|call| call.on_self && start <= call.offset && call.offset < end)
     {
-        if let Some(mut chain) = chain_to_guarded(&call.name, guarded, callees) {
+        if let Some(mut chain) = chain_to_guarded(&call.name, sites.guarded, callees) {
             chain.insert(0, method.name.clone());
             hazards.push((
                 call.offset,
                 format!(
-                    "a guard in every method that touches the state would be taken twice on the call chain `{}`, and a `std::sync::Mutex` is not re-entrant; split the shared steps into a private helper, then run mockfix again",
-                    chain.join(" -> ")
+                    "a guard in every method that touches the state would be taken twice on the call chain `{}`, and {} is not re-entrant; split the shared steps into a private helper, then run mockfix again",
+                    chain.join(" -> "),
+                    mutex_name(style)
                 ),
             ));
         }

@@ -14,7 +14,7 @@ pub mod unsafe_sync;
 pub mod wrap;
 
 use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs};
-use ra_ap_syntax::SyntaxNode;
+use ra_ap_syntax::{SyntaxKind, SyntaxNode, T};
 
 use super::discipline::line_of;
 use super::index::{call_path, methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
@@ -93,6 +93,77 @@ pub fn cell_derive_blocker(info: &StructInfo, cell_type: &str) -> Option<String>
         ));
     }
     None
+}
+
+/// Returns whether the file names the `tokio` crate in a path, as `use tokio::..` or
+/// `#[tokio::test]` do, so that its package depends on tokio.
+pub fn names_tokio(ctx: &PlanContext) -> bool {
+    let tokens = ctx.index.tokens();
+    tokens
+        .windows(2)
+        .any(|pair| pair[0].kind() == SyntaxKind::IDENT && pair[0].text() == "tokio" && pair[1].kind() == T![::])
+}
+
+/// The mutex type that a fix writes, for a new field or in place of a cell, and the code that
+/// locks it.
+#[derive(Clone, Copy)]
+pub struct LockStyle<'a> {
+    /// The mutex type that the fix writes: `Mutex`, imported from `std::sync`, or
+    /// `tokio::sync::Mutex`.
+    pub mutex_type: &'a str,
+    /// The lock expression written after `.`: `lock().unwrap()` or `lock().await`.
+    pub lock_call: &'a str,
+    /// What `.get_mut()` and `.into_inner()` need after them: `.unwrap()` for a
+    /// `std::sync::Mutex`, which returns a `LockResult`.
+    pub unlocked_suffix: &'a str,
+    /// The lock may be held across `.await`, and may be taken only in async code.
+    pub awaits: bool,
+}
+
+impl<'a> LockStyle<'a> {
+    pub const TOKIO: LockStyle<'static> = LockStyle {
+        mutex_type: "tokio::sync::Mutex",
+        lock_call: "lock().await",
+        unlocked_suffix: "",
+        awaits: true,
+    };
+
+    /// Returns the style of a `std::sync::Mutex` locked with `lock_call`, such as `lock().unwrap()`.
+    pub fn blocking(lock_call: &'a str) -> LockStyle<'a> {
+        LockStyle {
+            mutex_type: "Mutex",
+            lock_call,
+            unlocked_suffix: &lock_call["lock()".len()..],
+            awaits: false,
+        }
+    }
+
+    /// Returns the style of a fix made in another file, from its type and lock expression.
+    pub fn of(mutex_type: &'a str, lock_call: &'a str) -> LockStyle<'a> {
+        if mutex_type == LockStyle::TOKIO.mutex_type {
+            LockStyle::TOKIO
+        } else {
+            LockStyle::blocking(lock_call)
+        }
+    }
+}
+
+/// The reason a double cannot be fixed with one kind of lock.
+pub struct Refusal {
+    pub reason: String,
+    /// A lock would be held across `.await`, which an async lock allows.
+    pub across_await: bool,
+}
+
+/// Returns why a double cannot get a `tokio::sync::Mutex`, if it derives a trait whose impl would
+/// have to lock it: that impl is not async, so it cannot await the lock.
+pub fn async_lock_derive_blocker(info: &StructInfo) -> Option<String> {
+    let locking = |name: &&String| derived_impls::WRITTEN_BY_HAND.contains(&name.as_str()) && *name != "Eq";
+    let derive = info.derives.iter().chain(&info.conditional_derives).find(locking)?;
+    Some(format!(
+        "`{}` derives `{derive}`, and a `tokio::sync::Mutex` cannot be locked in that impl, which is not async; implement it by hand, then run mockfix again",
+        info.name
+    ))
 }
 
 /// Returns the struct literals that build the double in the file: `MockMailer { .. }`, and `Self { .. }`

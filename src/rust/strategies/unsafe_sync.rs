@@ -28,7 +28,8 @@ use super::cell::atomic_for;
 use super::static_mut::uses::{value_bound_by_let, StaticUse, UseRewriter};
 use super::wrap::{self, ForeignPlan};
 use super::{
-    derive_blocker, rewrite_cell_constructors, rewrite_cell_field_types, target_accesses, PlanContext, Target,
+    derive_blocker, rewrite_cell_constructors, rewrite_cell_field_types, target_accesses, LockStyle, PlanContext,
+    Target,
 };
 use crate::config::Rule;
 use crate::edit::TextEdit;
@@ -225,7 +226,7 @@ pub fn plan_foreign(
     let mut edits = Vec::new();
     let mut problems = Vec::new();
     if !refcells.is_empty() {
-        let wrapped = wrap::plan_foreign(ctx, name, refcells, wrap::LockStyle::blocking(lock_call), method_locks);
+        let wrapped = wrap::plan_foreign(ctx, name, refcells, LockStyle::blocking(lock_call), method_locks);
         edits.extend(wrapped.edits);
         problems.extend(wrapped.problems);
     }

@@ -19,13 +19,15 @@
 //! async code.
 
 use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
-use ra_ap_syntax::{SyntaxKind, T};
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::derived_impls::{self, Reads, Storage};
 use super::unsafe_sync::certainly_not_send;
-use super::{cell_derive_blocker, first_use, rewrite_cell_constructors, target_accesses, PlanContext, Target};
+use super::{
+    async_lock_derive_blocker, cell_derive_blocker, first_use, names_tokio, rewrite_cell_constructors, target_accesses,
+    LockStyle, PlanContext, Refusal, Target,
+};
 use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
@@ -119,13 +121,6 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     Some(finding)
 }
 
-/// Why a double's fields cannot be wrapped in one kind of lock.
-struct Refusal {
-    reason: String,
-    /// A lock would be held across `.await`, which an async lock allows.
-    across_await: bool,
-}
-
 /// Plans the fix of the double `info` with locks of `style`, in its own file, and returns the
 /// planner with its edits and what each method locks. `finding` gets the related locations.
 fn plan_in_file<'a>(
@@ -155,14 +150,8 @@ fn plan_in_file<'a>(
         return Err(refusal(reason));
     }
     // The derived impls lock the fields in functions that are not async.
-    if style.awaits {
-        let locking = |name: &&String| derived_impls::WRITTEN_BY_HAND.contains(&name.as_str()) && *name != "Eq";
-        if let Some(derive) = info.derives.iter().find(locking) {
-            return Err(refusal(format!(
-                "`{}` derives `{derive}`, and a `tokio::sync::Mutex` cannot be locked in that impl, which is not async; implement it by hand, then run mockfix again",
-                info.name
-            )));
-        }
+    if let Some(reason) = style.awaits.then(|| async_lock_derive_blocker(info)).flatten() {
+        return Err(refusal(reason));
     }
     let storage_of = |field: &crate::rust::index::FieldInfo| {
         if cells.contains(&field.name.as_str()) {
@@ -178,57 +167,6 @@ fn plan_in_file<'a>(
     let edits = derived_impls::plan(ctx.source, info, storage_of, reads).map_err(refusal)?;
     planner.edits.extend(edits);
     Ok((planner, locks))
-}
-
-/// Returns whether the file names the `tokio` crate in a path, as `use tokio::..` or
-/// `#[tokio::test]` do, so that its package depends on tokio.
-fn names_tokio(ctx: &PlanContext) -> bool {
-    let tokens = ctx.index.tokens();
-    tokens
-        .windows(2)
-        .any(|pair| pair[0].kind() == SyntaxKind::IDENT && pair[0].text() == "tokio" && pair[1].kind() == T![::])
-}
-
-/// How the fixed code locks a converted field.
-#[derive(Clone, Copy)]
-pub struct LockStyle<'a> {
-    /// The type that replaces `RefCell`.
-    pub mutex_type: &'a str,
-    /// The lock expression written after `.`: `lock().unwrap()` or `lock().await`.
-    pub lock_call: &'a str,
-    /// What `.get_mut()` and `.into_inner()` need after them: `.unwrap()` for a
-    /// `std::sync::Mutex`, which returns a `LockResult`.
-    pub unlocked_suffix: &'a str,
-    /// The lock may be held across `.await`, and may be taken only in async code.
-    pub awaits: bool,
-}
-
-impl<'a> LockStyle<'a> {
-    pub const TOKIO: LockStyle<'static> = LockStyle {
-        mutex_type: "tokio::sync::Mutex",
-        lock_call: "lock().await",
-        unlocked_suffix: "",
-        awaits: true,
-    };
-
-    /// Returns the style of a `std::sync::Mutex` locked with `lock_call`, such as `lock().unwrap()`.
-    pub fn blocking(lock_call: &'a str) -> LockStyle<'a> {
-        LockStyle {
-            mutex_type: "Mutex",
-            lock_call,
-            unlocked_suffix: &lock_call["lock()".len()..],
-            awaits: false,
-        }
-    }
-
-    /// Returns the style of a fix made in another file, from its type and lock expression.
-    pub fn of(mutex_type: &'a str, lock_call: &'a str) -> LockStyle<'a> {
-        if mutex_type == LockStyle::TOKIO.mutex_type {
-            LockStyle::TOKIO
-        } else {
-            LockStyle::blocking(lock_call)
-        }
-    }
 }
 
 /// The edits at the uses of a wrapped double declared in another file, or why they cannot be made.
