@@ -1475,3 +1475,34 @@ async fn tick() -> u64 { 1 }
     let reason = reason_for(source, "FakeClock");
     assert!(reason.contains("held across the `.await` at line 6"), "{reason}");
 }
+
+#[test]
+fn destructured_double_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct SpyLog(RefCell<Vec<u32>>);
+impl SpyLog {
+    pub fn push(&self, item: u32) { self.0.borrow_mut().push(item); }
+    pub fn len(&self) -> usize {
+        let SpyLog(items) = self;
+        items.borrow().len()
+    }
+}
+";
+    let reason = reason_for(source, "SpyLog");
+    assert!(reason.contains("`SpyLog` is destructured by a pattern at line 6"), "{reason}");
+}
+
+#[test]
+fn destructured_self_record_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct MockQueue { items: RefCell<Vec<u32>>, cap: usize }
+impl MockQueue {
+    pub fn push(&self, item: u32) {
+        let Self { items, cap } = self;
+        if items.borrow().len() < *cap { items.borrow_mut().push(item); }
+    }
+}
+";
+    let reason = reason_for(source, "MockQueue");
+    assert!(reason.contains("destructured by a pattern at line 5"), "{reason}");
+}

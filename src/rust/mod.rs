@@ -320,8 +320,13 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 );
                 continue;
             }
+            let destructured = destructuring_reason(ctx, info);
             for finding in plan_struct(ctx, rule, info) {
                 let finding = without_fix_under_no_std(finding, no_std);
+                let finding = match (&destructured, &finding.fix) {
+                    (Some(reason), Some(_)) => without_fix(finding, reason),
+                    _ => finding,
+                };
                 findings.push(match &ambiguity {
                     Some(reason) => without_fix(finding, reason),
                     None => finding,
@@ -358,6 +363,45 @@ fn without_fix(mut finding: Finding, reason: &str) -> Finding {
     finding.fix = None;
     finding.unfixable_reason = Some(reason.to_string());
     finding
+}
+
+/// Explains why a double that a pattern of this file destructures, as in `let MockLog(log) = self;`
+/// or `let Self { calls, .. } = self;`, is not fixed: the fix changes the types of its fields, but
+/// not the uses of the bindings. Returns `None` when no pattern names the double.
+// FIXME: patterns in other files of the package are not checked, so a fix can still break one there.
+fn destructuring_reason(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
+    let mut lines = Vec::new();
+    for node in ctx.root.descendants() {
+        let path = pattern_path(&node);
+        let Some(segment) = path.and_then(|path| path.segment()) else {
+            continue;
+        };
+        let names_double = if segment.self_type_token().is_some() {
+            info.impl_contains(node_range(&node).0)
+        } else {
+            segment.name_ref().is_some_and(|name| name.text() == info.name)
+        };
+        if names_double {
+            lines.push(discipline::line_of(ctx.source, node_range(&node).0).to_string());
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "`{}` is destructured by a pattern at line{} {}, and the fix would change its field types but not the uses of the bindings; use the fields through `self` there, then run mockfix again",
+        info.name,
+        if lines.len() == 1 { "" } else { "s" },
+        lines.join(", ")
+    ))
+}
+
+/// Returns the path of a tuple-struct or record pattern: `MockLog` in `MockLog(log)`.
+fn pattern_path(node: &SyntaxNode) -> Option<ast::Path> {
+    if let Some(pattern) = ast::TupleStructPat::cast(node.clone()) {
+        return pattern.path();
+    }
+    ast::RecordPat::cast(node.clone())?.path()
 }
 
 /// Explains why a double whose name the file declares more than once is not fixed, with the
