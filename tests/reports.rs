@@ -1489,7 +1489,10 @@ impl SpyLog {
 }
 ";
     let reason = reason_for(source, "SpyLog");
-    assert!(reason.contains("`SpyLog` is destructured by a pattern at line 6"), "{reason}");
+    assert!(
+        reason.contains("`SpyLog` is destructured by a pattern at line 6"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -1505,4 +1508,44 @@ impl MockQueue {
 ";
     let reason = reason_for(source, "MockQueue");
     assert!(reason.contains("destructured by a pattern at line 5"), "{reason}");
+}
+
+#[test]
+fn getter_returning_ref_returns_guard_after_review() {
+    let source = "use std::cell::{Ref, RefCell};
+pub struct FakeStore { log: RefCell<Vec<String>> }
+impl FakeStore {
+    pub fn log(&self) -> Ref<'_, Vec<String>> { self.log.borrow() }
+}
+";
+    let outcome = outcome_at("lib.rs", source, true);
+    let reason = review_reason_for(&outcome, "FakeStore");
+    assert!(
+        reason.contains("`log` returned a `Ref` and now returns a lock guard"),
+        "{reason}"
+    );
+    assert!(
+        outcome
+            .fixed_text
+            .contains("pub fn log(&self) -> MutexGuard<'_, Vec<String>> {"),
+        "{}",
+        outcome.fixed_text
+    );
+    assert!(
+        outcome.fixed_text.starts_with("use std::sync::{Mutex, MutexGuard};\n"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn ref_map_in_double_is_reported() {
+    let source = "use std::cell::{Ref, RefCell};
+pub struct FakeStore { log: RefCell<Vec<String>> }
+impl FakeStore {
+    pub fn first(&self) -> Ref<'_, String> { Ref::map(self.log.borrow(), |log| &log[0]) }
+}
+";
+    let reason = reason_for(source, "FakeStore");
+    assert!(reason.contains("calls a function of `Ref` at line 4"), "{reason}");
 }

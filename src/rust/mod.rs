@@ -633,6 +633,7 @@ const IMPORTABLE: &[&[&str]] = &[
     &["std", "sync", "Arc"],
     &["std", "sync", "LazyLock"],
     &["std", "sync", "Mutex"],
+    &["std", "sync", "MutexGuard"],
     &["std", "sync", "atomic", "AtomicBool"],
     &["std", "sync", "atomic", "AtomicI8"],
     &["std", "sync", "atomic", "AtomicI16"],
@@ -653,6 +654,8 @@ const REPLACEABLE: &[(&str, &[&[&str]])] = &[
     ("RefCell", &[&["std", "cell", "RefCell"], &["core", "cell", "RefCell"]]),
     ("Cell", &[&["std", "cell", "Cell"], &["core", "cell", "Cell"]]),
     ("Rc", &[&["std", "rc", "Rc"], &["alloc", "rc", "Rc"]]),
+    ("Ref", &[&["std", "cell", "Ref"], &["core", "cell", "Ref"]]),
+    ("RefMut", &[&["std", "cell", "RefMut"], &["core", "cell", "RefMut"]]),
     (
         "UnsafeCell",
         &[&["std", "cell", "UnsafeCell"], &["core", "cell", "UnsafeCell"]],

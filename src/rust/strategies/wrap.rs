@@ -19,6 +19,7 @@
 //! async code.
 
 use ra_ap_syntax::ast::{self, AstNode, HasArgList, HasGenericArgs, HasName};
+use ra_ap_syntax::{SyntaxKind, T};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -137,6 +138,7 @@ fn plan_in_file<'a>(
     };
     let mut planner = WrapPlanner::new(ctx, Target::defined(info), style);
     planner.rewrite_field_types();
+    planner.rewrite_borrow_types().map_err(refusal)?;
     planner.rewrite_constructors(cells);
     planner.rewrite_accesses(cells);
     finding.related = first_use(ctx, &planner.target, cells, "used");
@@ -291,6 +293,65 @@ impl<'a> WrapPlanner<'a> {
                 }
             }
         }
+    }
+
+    /// `Ref<'_, T>` and `RefMut<'_, T>` in the return types of the double's methods become
+    /// `MutexGuard<'_, T>`, since the borrows they returned become locks. That needs review,
+    /// because a caller may hold two such borrows at once, which `RefCell` allows and a lock does
+    /// not. Returns why the fix cannot be made when the impls call `Ref::map` or other functions
+    /// of `Ref`, which `MutexGuard` has no stable counterpart of.
+    fn rewrite_borrow_types(&mut self) -> Result<(), String> {
+        let guard_type = match self.style.awaits {
+            true => "tokio::sync::MutexGuard",
+            false => "MutexGuard",
+        };
+        for method in &self.target.methods {
+            let Some(ret_type) = method.node.ret_type() else {
+                continue;
+            };
+            for path_type in ret_type.syntax().descendants().filter_map(ast::PathType::cast) {
+                let Some(path) = path_type.path() else { continue };
+                let Some(segment) = path.segment() else { continue };
+                let is_borrow = segment
+                    .name_ref()
+                    .is_some_and(|name| name.text() == "Ref" || name.text() == "RefMut");
+                let from_cell = path.qualifier().is_none_or(|qualifier| {
+                    qualifier
+                        .segment()
+                        .and_then(|segment| segment.name_ref())
+                        .is_some_and(|name| name.text() == "cell")
+                });
+                let Some(args) = segment.generic_arg_list().filter(|_| is_borrow && from_cell) else {
+                    continue;
+                };
+                let (start, _) = node_range(path.syntax());
+                let (args_start, _) = node_range(args.syntax());
+                self.edits.push(TextEdit::replace(start, args_start, guard_type));
+                let borrow = segment
+                    .name_ref()
+                    .map(|name| name.text().to_string())
+                    .unwrap_or_default();
+                self.review.push(format!(
+                    "`{}` returned a `{borrow}` and now returns a lock guard, so a caller that holds it while calling the double again waits forever where it used to share the borrow",
+                    method.name,
+                ));
+            }
+        }
+        let tokens = self.ctx.index.tokens();
+        for (i, token) in tokens.iter().enumerate() {
+            let names_borrow = token.kind() == SyntaxKind::IDENT && (token.text() == "Ref" || token.text() == "RefMut");
+            let is_path = tokens.get(i + 1).is_some_and(|next| next.kind() == T![::]);
+            let offset = token_range(token).0;
+            if names_borrow && is_path && self.target.impl_contains(offset) {
+                return Err(format!(
+                    "`{}` calls a function of `{}` at line {}, which `MutexGuard` has no stable counterpart of; return the value or a clone instead, then run mockfix again",
+                    self.target.name,
+                    token.text(),
+                    self.line(offset)
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `RefCell::new(x)` where the double is built becomes `Mutex::new(x)`.
