@@ -108,20 +108,8 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
-    // FIXME: the impls written for a struct with `RefCell` fields too cover one kind of cell,
-    // so after the `RefCell` fix they read the `Cell` fields as they are, and the second run's
-    // fix of those fields needs review.
-    let written: Vec<&str> = derived_impls::WRITTEN_BY_HAND
-        .iter()
-        .copied()
-        .filter(|name| info.derives.iter().any(|derive| derive == name))
-        .collect();
-    if !written.is_empty() && info.fields_of_kind(FieldKind::RefCell).next().is_some() {
-        finding.unfixable_reason = Some(format!(
-            "`{}` derives `{}` and has `RefCell` fields as well, and mockfix writes those impls for one kind of cell at a time; apply the fix of the `RefCell` fields, then run mockfix again",
-            info.name,
-            written.join("`, `"),
-        ));
+    if let Some(reason) = derived_impls::mixed_cells_blocker(info) {
+        finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
 

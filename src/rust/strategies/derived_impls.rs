@@ -16,7 +16,7 @@ use ra_ap_syntax::ast::{self, AstNode, HasAttrs, HasGenericParams, HasName, HasT
 use ra_ap_syntax::{NodeOrToken, SyntaxKind, T};
 
 use crate::edit::TextEdit;
-use crate::rust::index::{FieldInfo, StructInfo};
+use crate::rust::index::{FieldInfo, FieldKind, StructInfo};
 use crate::rust::text::{indent_unit, indentation_at, line_content_end, line_ending_at, line_start, node_range};
 
 /// The derives that this module writes by hand, in the order their impls follow the struct.
@@ -70,6 +70,31 @@ pub fn method_locks(info: &StructInfo, mutex_fields: &[&str]) -> BTreeMap<String
         .into_iter()
         .map(|method| (method.to_string(), locked.clone()))
         .collect()
+}
+
+/// Returns why a double with both `RefCell` and `Cell` fields that derives one of
+/// `WRITTEN_BY_HAND` is not fixed, if it is such a double. Each fix writes the impls for its own
+/// kind of cell and reads the other kind as it was, so neither fix alone leaves impls that
+/// compile once the other kind is converted too.
+pub fn mixed_cells_blocker(info: &StructInfo) -> Option<String> {
+    let has = |kind: FieldKind| info.fields_of_kind(kind).next().is_some();
+    if !has(FieldKind::RefCell) || !has(FieldKind::Cell) {
+        return None;
+    }
+    let written: Vec<&str> = WRITTEN_BY_HAND
+        .iter()
+        .copied()
+        .filter(|name| info.derives.iter().any(|derive| derive == name))
+        .collect();
+    if written.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "`{}` derives `{}` and has both `RefCell` and `Cell` fields, and mockfix writes those impls for one kind of cell at a time; implement {} by hand, then run mockfix again",
+        info.name,
+        written.join("`, `"),
+        if written.len() == 1 { "it" } else { "them" },
+    ))
 }
 
 /// Plans the edits that drop the derives in `WRITTEN_BY_HAND` from the struct's `#[derive(..)]`

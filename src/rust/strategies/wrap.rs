@@ -81,7 +81,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         fix: None,
         unfixable_reason: None,
     };
-    if let Some(reason) = cell_derive_blocker(info, "RefCell") {
+    if let Some(reason) = cell_derive_blocker(info, "RefCell").or_else(|| derived_impls::mixed_cells_blocker(info)) {
         finding.unfixable_reason = Some(reason);
         return Some(finding);
     }
