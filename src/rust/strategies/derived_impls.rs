@@ -344,19 +344,20 @@ impl ImplWriter<'_> {
         lines
     }
 
-    /// Returns the `impl .. for Name<..> where .. {` line, with `bound` added to each type
-    /// parameter as the derive adds it.
-    fn header(&self, bound: &str) -> Line {
+    /// Returns the `impl .. for Name<..> {` line, with `bound` added to each type parameter as the
+    /// derive adds it, and the struct's `where` clause laid out as rustfmt does.
+    fn header(&self, bound: &str) -> Vec<Line> {
         let (parameters, arguments) = generics(self.node, bound);
-        let where_clause = self
-            .node
-            .where_clause()
-            .map(|clause| format!(" {}", clause.syntax().text()))
-            .unwrap_or_default();
-        Line::new(
-            0,
-            format!("impl{parameters} {bound} for {}{arguments}{where_clause} {{", self.name),
-        )
+        let first = format!("impl{parameters} {bound} for {}{arguments}", self.name);
+        let Some(clause) = self.node.where_clause() else {
+            return vec![Line::new(0, format!("{first} {{"))];
+        };
+        let mut lines = vec![Line::new(0, first), Line::new(0, "where")];
+        for predicate in clause.predicates() {
+            lines.push(Line::new(1, format!("{},", predicate.syntax().text())));
+        }
+        lines.push(Line::new(0, "{"));
+        lines
     }
 
     /// `&receiver.field` as a `&Mutex<T>`: through the `Arc` of a shared mutex.
@@ -389,7 +390,8 @@ impl ImplWriter<'_> {
     /// and copies the value. `Clone::clone(&x)` rather than `x.clone()`, as the derive writes it,
     /// because Clippy rejects `.clone()` on a `Copy` value, such as the `u32` in a `RefCell<u32>`.
     fn clone_impl(&self) -> Vec<Line> {
-        let mut lines = vec![self.header("Clone"), Line::new(1, "fn clone(&self) -> Self {")];
+        let mut lines = self.header("Clone");
+        lines.push(Line::new(1, "fn clone(&self) -> Self {"));
         let mut values = Vec::new();
         for field in &self.fields {
             let value = match &field.storage {
@@ -413,16 +415,16 @@ impl ImplWriter<'_> {
     }
 
     fn marker_impl(&self, name: &str) -> Vec<Line> {
-        let mut header = self.header(name);
-        header.text.push('}');
-        vec![header]
+        let mut lines = self.header(name);
+        if let Some(last) = lines.last_mut() {
+            last.text.push('}');
+        }
+        lines
     }
 
     fn partial_eq_impl(&self) -> Vec<Line> {
-        let mut lines = vec![
-            self.header("PartialEq"),
-            Line::new(1, "fn eq(&self, other: &Self) -> bool {"),
-        ];
+        let mut lines = self.header("PartialEq");
+        lines.push(Line::new(1, "fn eq(&self, other: &Self) -> bool {"));
         if self.has_mutex_fields() {
             lines.extend(self.compare_locked_helper(2));
             lines.push(Line::blank());
@@ -455,20 +457,19 @@ impl ImplWriter<'_> {
     }
 
     fn canonical_partial_ord_impl(&self) -> Vec<Line> {
-        vec![
-            self.header("PartialOrd"),
+        let mut lines = self.header("PartialOrd");
+        lines.extend([
             Line::new(1, Comparison::PartialCmp.signature()),
             Line::new(2, "Some(self.cmp(other))"),
             Line::new(1, "}"),
             Line::new(0, "}"),
-        ]
+        ]);
+        lines
     }
 
     fn compare_impl(&self, comparison: Comparison) -> Vec<Line> {
-        let mut lines = vec![
-            self.header(comparison.trait_name()),
-            Line::new(1, comparison.signature()),
-        ];
+        let mut lines = self.header(comparison.trait_name());
+        lines.push(Line::new(1, comparison.signature()));
         if self.has_mutex_fields() {
             lines.extend(self.compare_locked_helper(2));
             lines.push(Line::blank());
@@ -539,18 +540,20 @@ impl ImplWriter<'_> {
                 0,
                 "/// two are locked lowest address first, so that every thread takes them in one order.",
             ),
-            (
-                0,
-                "fn compare_locked<T, R>(left: &Mutex<T>, right: &Mutex<T>, compare: impl FnOnce(&T, &T) -> R) -> R {",
-            ),
+            (0, "fn compare_locked<T, R>("),
+            (1, "left: &Mutex<T>,"),
+            (1, "right: &Mutex<T>,"),
+            (1, "compare: impl FnOnce(&T, &T) -> R,"),
+            (0, ") -> R {"),
             (1, "if std::ptr::eq(left, right) {"),
             (2, &format!("let value = left.{lock};")),
             (2, "return compare(&value, &value);"),
             (1, "}"),
             (
                 1,
-                "let (left_value, right_value) = if (left as *const Mutex<T>) < (right as *const Mutex<T>) {",
+                "let left_first = (left as *const Mutex<T>) < (right as *const Mutex<T>);",
             ),
+            (1, "let (left_value, right_value) = if left_first {"),
             (2, &format!("let left_value = left.{lock};")),
             (2, &format!("(left_value, right.{lock})")),
             (1, "} else {"),
