@@ -468,7 +468,7 @@ fn report_findings(file: &CheckedFile, text: &CheckedText, color: anstream::Colo
                 let reason = fix.review_reason.as_deref().unwrap_or("not proven safe");
                 report.push_str(&match fix.applicability {
                     Applicability::DisplayOnly => format!(
-                        "  display-only fix: {reason}\n  shown only, never applied, not even with --unsafe-fixes; make this change by hand:\n"
+                        "  display-only fix: {reason}\n  shown only, never applied, not even with --unsafe-fixes, because it does not finish the fix; use it as a starting point:\n"
                     ),
                     Applicability::NeedsReview | Applicability::Safe => format!(
                         "  fix needs review: {reason}\n  not applied; pass --unsafe-fixes to apply it:\n"

@@ -90,7 +90,7 @@ fn dry_run_shows_held_back_fixes_on_stderr() {
     );
     assert!(
         shown.contains(
-            "\n  shown only, never applied, not even with --unsafe-fixes; make this change by hand:\n  | --- a/src/counter.rs\n  | +++ b/src/counter.rs\n"
+            "\n  shown only, never applied, not even with --unsafe-fixes, because it does not finish the fix; use it as a starting point:\n  | --- a/src/counter.rs\n  | +++ b/src/counter.rs\n"
         ),
         "stderr: {report}"
     );

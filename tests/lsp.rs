@@ -727,7 +727,9 @@ fn display_only_fix_is_never_a_code_action() {
         "{message}"
     );
     assert!(
-        message.ends_with("make this change by hand: Replace `Rc<RefCell>` with `Arc<Mutex>` in `MockCounter`"),
+        message.ends_with(
+            "because it does not finish the fix; it shows where to start: Replace `Rc` with `Arc` in `MockCounter`"
+        ),
         "{message}"
     );
 

@@ -25,7 +25,7 @@ pub fn for_finding(finding: &Finding, range: Range) -> Diagnostic {
         }
         // No code action edits the code for a display-only fix, so the message describes it.
         (Some(fix), _) if fix.applicability == Applicability::DisplayOnly => format!(
-            "{}\ndisplay-only fix, not offered as a quick fix: {}; make this change by hand: {}",
+            "{}\ndisplay-only fix, not offered as a quick fix: {}, because it does not finish the fix; it shows where to start: {}",
             finding.message,
             reason(),
             fix.title

@@ -173,7 +173,7 @@ impl FindingReport {
                 self.message
             ),
             ReportApplicability::DisplayOnly => format!(
-                "{}\nfix (display-only, never applied): {reason}; make this change by hand",
+                "{}\nfix (display-only, never applied): {reason}; it does not finish the fix, so use it only as a starting point",
                 self.message
             ),
             ReportApplicability::NotFixed => match &self.reason {

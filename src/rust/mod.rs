@@ -300,6 +300,13 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 && !info.unsafe_impls.is_empty()
                 && (is_test_path(path) || within(test_code(), node_range(info.node.syntax())));
             if !rule.matches_name(&info.name) && !by_unsafe_sync {
+                if rule.any_name_with_unsafe_sync && !info.unsafe_impls.is_empty() {
+                    log::debug!(
+                        "{path}: `{}` skipped by `{}`: its name matches no glob, and `unsafe impl Sync` alone counts only in test code",
+                        info.name,
+                        rule.id
+                    );
+                }
                 continue;
             }
             // Impls are matched to structs by name, so two structs of one name cannot be

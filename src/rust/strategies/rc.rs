@@ -140,7 +140,10 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     }
     let (applicability, review_reason) = Applicability::from_reasons(&unfinished, &planner.review);
     finding.fix = Some(Fix {
-        title: format!("Replace `Rc<RefCell>` with `Arc<Mutex>` in `{}`", info.name),
+        title: match shared_mutexes.is_empty() {
+            true => format!("Replace `Rc` with `Arc` in `{}`", info.name),
+            false => format!("Replace `Rc<RefCell>` with `Arc<Mutex>` in `{}`", info.name),
+        },
         applicability,
         review_reason,
         edits: planner.edits,

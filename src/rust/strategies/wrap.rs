@@ -242,7 +242,7 @@ impl<'a> WrapPlanner<'a> {
         }
         let site = self.lock_sites.iter().find(|site| !in_async_context(&site.token))?;
         Some(format!(
-            "`{}` is held across `.await`, so it needs a `tokio::sync::Mutex`, but it is also used outside async code at line {}, where that lock cannot be awaited; make that code async or move the borrow out of the awaiting statement, then run mockfix again",
+            "`{}` is held across `.await`, so it needs a `tokio::sync::Mutex`, but it is also used outside async code at line {}, where that lock cannot be awaited; make that code async or release the borrow before the `.await`, then run mockfix again",
             site.field,
             self.line(site.offset)
         ))
