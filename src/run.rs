@@ -210,8 +210,15 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 };
                 print_report(&checked, run_errors, rules, options, counts);
             }
+            // Fixes that were planned but not written, because the run rejected the files or
+            // `--verify` rolled them back.
+            let unwritten = fix_count.saturating_sub(applied);
+            let unwritten_note = match unwritten {
+                0 => String::new(),
+                _ => format!("; {unwritten} {} not written", fixes_word(unwritten)),
+            };
             eprintln!(
-                "mockfix: applied {applied} {} in {} {}{}",
+                "mockfix: applied {applied} {} in {} {}{unwritten_note}{}",
                 fixes_word(applied),
                 written.len(),
                 files_word(written.len()),

@@ -131,6 +131,10 @@ fn dirty_file_is_rejected_and_listed() {
     assert!(!message.contains("  src/clean.rs"), "stderr: {message}");
     assert!(message.contains("--allow-dirty"), "stderr: {message}");
     assert!(message.contains("nothing was written"), "stderr: {message}");
+    assert!(
+        message.contains("mockfix: applied 0 fixes in 0 files; 2 fixes not written"),
+        "stderr: {message}"
+    );
     assert_eq!(read(repo.path(), "src/mock.rs"), edited.as_bytes());
     assert_eq!(
         read(repo.path(), "src/clean.rs"),
