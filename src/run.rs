@@ -184,7 +184,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 fixes_word(fix_count),
                 changed.len(),
                 files_word(changed.len()),
-                pending.note()
+                pending.note(options.format)
             );
             // A finding that only has a display-only fix is pending too, because the code still
             // has the problem.
@@ -222,7 +222,7 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 fixes_word(applied),
                 written.len(),
                 files_word(written.len()),
-                pending.note()
+                pending.note(options.format)
             );
             if had_error || write_failed {
                 ExitStatus::Error
@@ -264,8 +264,9 @@ impl PendingFindings {
     }
 
     /// Returns the end of the summary line, such as
-    /// `; 2 findings not fixed (1 needs review, 1 display-only), see above`.
-    fn note(&self) -> String {
+    /// `; 2 findings not fixed (1 needs review, 1 display-only), see above`. With a `format` other
+    /// than diffs, the findings are in the report on stdout rather than above on stderr.
+    fn note(&self, format: OutputFormat) -> String {
         let total = self.total();
         if total == 0 {
             return String::new();
@@ -280,7 +281,11 @@ impl PendingFindings {
         .map(|(count, what)| format!("{count} {what}"))
         .collect();
         let findings = if total == 1 { "finding" } else { "findings" };
-        format!("; {total} {findings} not fixed ({}), see above", parts.join(", "))
+        let place = match format {
+            OutputFormat::Diff => "see above",
+            _ => "see the report",
+        };
+        format!("; {total} {findings} not fixed ({}), {place}", parts.join(", "))
     }
 }
 

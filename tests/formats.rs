@@ -195,6 +195,11 @@ impl SpyCounter {
     assert_eq!(summary["not_fixed"], 1);
     assert_eq!(summary["fixes"], 0);
     assert_eq!(stdout(&output).matches("\"schema_version\"").count(), 1, "one document");
+    assert!(
+        stderr(&output).ends_with("2 findings not fixed (1 needs review, 1 without a fix), see the report\n"),
+        "stderr: {}",
+        stderr(&output)
+    );
 }
 
 #[test]
