@@ -45,14 +45,22 @@ pub fn make() -> Mailer {
 }
 ";
 
+/// Returns a `cargo` command that builds into the package's own `target` folder. Every test
+/// package is named `demo`, and cargo gives a package the same artifact names wherever it lies,
+/// so packages checked at once in one shared `CARGO_TARGET_DIR` would overwrite each other.
 fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.env_remove("CARGO_TARGET_DIR");
+    command
 }
 
+/// Runs mockfix in `folder`, whose `--verify` runs cargo without a shared `CARGO_TARGET_DIR`,
+/// as `cargo` does.
 fn mockfix(folder: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mockfix"))
         .args(args)
         .current_dir(folder)
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .expect("mockfix runs")
 }
