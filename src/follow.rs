@@ -185,11 +185,13 @@ fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<Checked
             .edition_for(path)
             .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped")),
     };
+    let uses_tokio = language == Language::Rust && editions.uses_tokio(path);
     let result = decode(&bytes).and_then(|(bom, text)| {
         Ok(CheckedText {
             bom,
             text: text.to_string(),
             edition: edition?,
+            uses_tokio,
             outcome: crate::FileOutcome {
                 findings: Vec::new(),
                 applied: Vec::new(),
@@ -227,6 +229,7 @@ fn recheck(
         only_struct: None,
         foreign,
         edition: text.edition,
+        uses_tokio: text.uses_tokio,
     };
     match fix_source_with(&file.display, &text.text, rules, &request) {
         Ok(outcome) => text.outcome = outcome,

@@ -99,9 +99,10 @@ pub fn analyze_file(
     rules: &RuleSet,
     foreign: &[ForeignDouble],
     edition: Edition,
+    uses_tokio: bool,
 ) -> Result<Analysis, SourceError> {
     match language {
-        Language::Rust => crate::rust::analyze_file(path, source, rules, foreign, edition),
+        Language::Rust => crate::rust::analyze_file(path, source, rules, foreign, edition, uses_tokio),
         Language::Go => {
             crate::go::analyze_with_foreign(path, source, rules, foreign).map(|(findings, foreign_uses)| Analysis {
                 findings,

@@ -120,6 +120,7 @@ pub fn fix_source(path: &str, source: &str, rules: &RuleSet, policy: FixPolicy) 
             only_struct: None,
             foreign: &[],
             edition: Edition::DEFAULT,
+            uses_tokio: false,
         },
     )
 }
@@ -151,6 +152,8 @@ pub struct FixRequest<'a> {
     pub foreign: &'a [ForeignDouble],
     /// The Rust edition to parse the file with: its package's edition. Go files ignore it.
     pub edition: Edition,
+    /// The file's package depends on the `tokio` crate, so a fix may use `tokio::sync::Mutex`.
+    pub uses_tokio: bool,
 }
 
 /// Like `fix_source`, with the extra options of `request`. The file's language comes from the
@@ -280,7 +283,15 @@ pub fn plan_fixes(
 ) -> Result<PlannedFixes, SourceError> {
     let policy = request.policy;
     let language = Language::of_path(path).unwrap_or(Language::Rust);
-    let analysis = language::analyze_file(language, path, source, rules, request.foreign, request.edition)?;
+    let analysis = language::analyze_file(
+        language,
+        path,
+        source,
+        rules,
+        request.foreign,
+        request.edition,
+        request.uses_tokio,
+    )?;
     let (mut findings, foreign_uses) = (analysis.findings, analysis.foreign_uses);
     for review in request.reviews {
         let fixes = findings

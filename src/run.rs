@@ -80,6 +80,8 @@ pub(crate) struct CheckedText {
     pub(crate) bom: bool,
     pub(crate) text: String,
     pub(crate) edition: Edition,
+    /// The file's package depends on the `tokio` crate.
+    pub(crate) uses_tokio: bool,
     pub(crate) outcome: FileOutcome,
 }
 
@@ -349,18 +351,21 @@ fn check_file(
             return Some(unchecked(display, bytes, message));
         }
     };
+    let uses_tokio = language == Language::Rust && editions.uses_tokio(path);
     let request = FixRequest {
         policy: options.policy,
         reviews: &[],
         only_struct: None,
         foreign: &[],
         edition,
+        uses_tokio,
     };
     let result = fix_source_with(&display, &text, rules, &request)
         .map(|outcome| CheckedText {
             bom,
             text,
             edition,
+            uses_tokio,
             outcome,
         })
         .map_err(|err| format!("{err}; the file was left unchanged"));
@@ -545,7 +550,7 @@ fn build_report(
     for file in checked {
         match &file.result {
             Ok(text) => {
-                let findings = report::finding_reports(&file.display, &text.text, &text.outcome, rules, text.edition);
+                let findings = report::finding_reports(&file.display, text, rules);
                 let edits = report::edit_reports(&text.text, &text.outcome.fixed_text);
                 // The first syntax error is an error of the file, as for a file that could not be
                 // checked at all, so that exit code 2 has a reason in the report. Later errors

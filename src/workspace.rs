@@ -81,6 +81,9 @@ pub struct Manifest {
     package_edition: Option<Option<Edition>>,
     /// `workspace.package.edition`.
     workspace_edition: Option<Edition>,
+    /// A `[dependencies]` or `[dev-dependencies]` table, also one under `[target.'cfg(..)']`,
+    /// has a `tokio` key, the name the package's code uses for the crate.
+    depends_on_tokio: bool,
 }
 
 impl Manifest {
@@ -111,11 +114,29 @@ impl Manifest {
             Some(item) => edition_value(item, false)
                 .map_err(|message| error(format!("key `workspace.package.edition`: {message}")))?,
         };
+        let dependency_tables = ["dependencies", "dev-dependencies"];
+        let depends_on_tokio = |table: &dyn toml_edit::TableLike| {
+            dependency_tables.iter().any(|name| {
+                table
+                    .get(name)
+                    .and_then(toml_edit::Item::as_table_like)
+                    .is_some_and(|dependencies| dependencies.contains_key("tokio"))
+            })
+        };
+        let targets = root.get("target").and_then(toml_edit::Item::as_table_like);
+        let depends_on_tokio = depends_on_tokio(root)
+            || targets.is_some_and(|targets| {
+                targets
+                    .iter()
+                    .filter_map(|(_, target)| target.as_table_like())
+                    .any(depends_on_tokio)
+            });
         Ok(Manifest {
             has_package: package.is_some(),
             has_workspace: workspace.is_some(),
             package_edition,
             workspace_edition,
+            depends_on_tokio,
         })
     }
 }
@@ -208,6 +229,20 @@ impl EditionLookup {
         }
     }
 
+    /// Returns whether the package of `file` depends on the `tokio` crate. A file outside any
+    /// package, or one whose manifest cannot be read, counts as not depending on it.
+    pub fn uses_tokio(&self, file: &Path) -> bool {
+        let file = absolute(file);
+        let Some(folder) = file
+            .parent()
+            .and_then(|parent| parent.ancestors().find(|folder| folder.join("Cargo.toml").is_file()))
+        else {
+            return false;
+        };
+        self.manifest(&folder.join("Cargo.toml"))
+            .is_ok_and(|manifest| manifest.has_package && manifest.depends_on_tokio)
+    }
+
     fn workspace_edition(&self, package_folder: &Path) -> Result<Edition, ManifestError> {
         let package_manifest = package_folder.join("Cargo.toml");
         let Some(root) = workspace_root_from(package_folder) else {
@@ -281,6 +316,37 @@ mod tests {
             lookup.edition_for(&folder.path().join("b/src/lib.rs")).unwrap(),
             Edition::E2015
         );
+    }
+
+    #[test]
+    fn tokio_dependency_is_found_in_each_table() {
+        let folder = tempfile::tempdir().unwrap();
+        let manifests = [
+            ("plain", "[dependencies]\ntokio = \"1\"\n", true),
+            ("dev", "[dev-dependencies.tokio]\nversion = \"1\"\n", true),
+            (
+                "target",
+                "[target.'cfg(unix)'.dev-dependencies]\ntokio = { version = \"1\", features = [\"sync\"] }\n",
+                true,
+            ),
+            (
+                "renamed",
+                "[dependencies]\nrt = { package = \"tokio\", version = \"1\" }\n",
+                false,
+            ),
+            ("build", "[build-dependencies]\ntokio = \"1\"\n", false),
+            ("none", "[dependencies]\nserde = \"1\"\n", false),
+        ];
+        for (name, dependencies, _) in manifests {
+            let manifest = format!("[package]\nname = \"{name}\"\n{dependencies}");
+            write(folder.path(), &format!("{name}/Cargo.toml"), &manifest);
+        }
+        let lookup = EditionLookup::default();
+        for (name, _, expected) in manifests {
+            let file = folder.path().join(name).join("src/lib.rs");
+            assert_eq!(lookup.uses_tokio(&file), expected, "package `{name}`");
+        }
+        assert!(!lookup.uses_tokio(&folder.path().join("outside.rs")));
     }
 
     #[test]

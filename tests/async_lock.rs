@@ -115,3 +115,44 @@ fn guard_held_across_await_becomes_tokio_mutex() {
         output_text(&second)
     );
 }
+
+/// An async double whose file never names tokio, in a package whose `Cargo.toml` may list it.
+const CLOCK: &str = "use std::cell::RefCell;
+
+pub struct FakeClock {
+    now: RefCell<u64>,
+}
+
+impl FakeClock {
+    pub async fn advance(&self, step: impl std::future::Future<Output = u64>) {
+        let mut now = self.now.borrow_mut();
+        *now += step.await;
+    }
+}
+";
+
+#[test]
+fn tokio_in_manifest_allows_tokio_mutex() {
+    let manifest =
+        "[package]\nname = \"clock\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dev-dependencies]\ntokio = \"1\"\n";
+    let folder = support::folder_with(&[("Cargo.toml", manifest), ("src/lib.rs", CLOCK)]);
+    let output = mockfix(folder.path(), &["--dry-run", "."]);
+    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
+    let diff = String::from_utf8_lossy(&output.stdout);
+    assert!(diff.contains("+    now: tokio::sync::Mutex<u64>,"), "{diff}");
+    assert!(diff.contains("+        let mut now = self.now.lock().await;"), "{diff}");
+}
+
+#[test]
+fn no_tokio_anywhere_is_reported() {
+    let manifest = "[package]\nname = \"clock\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    let folder = support::folder_with(&[("Cargo.toml", manifest), ("src/lib.rs", CLOCK)]);
+    let output = mockfix(folder.path(), &["--dry-run", "."]);
+    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
+    assert!(output.stdout.is_empty(), "{}", output_text(&output));
+    assert!(
+        output_text(&output).contains("would be held across the `.await` at line 10"),
+        "{}",
+        output_text(&output)
+    );
+}

@@ -131,6 +131,7 @@ pub fn run_case(rule: &Rule, case: &RuleTest) -> CaseResult {
         only_struct: None,
         foreign: &[],
         edition: Edition::DEFAULT,
+        uses_tokio: false,
     };
     let outcome = match fix_source_with(&case.path, &case.code, &rules, &request) {
         Ok(outcome) => outcome,

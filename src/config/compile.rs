@@ -167,7 +167,7 @@ impl LockPolicy {
 pub enum AsyncLock {
     /// Report such state instead of fixing it.
     None,
-    /// `tokio::sync::Mutex`, locked with `.lock().await`, in files that name `tokio`.
+    /// `tokio::sync::Mutex`, locked with `.lock().await`, in packages that depend on tokio.
     Tokio,
 }
 

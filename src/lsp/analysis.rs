@@ -32,6 +32,8 @@ pub struct Analysis {
     origin: Option<PathBuf>,
     /// The edition the document is parsed with: its package's edition.
     edition: Edition,
+    /// The document's package depends on the `tokio` crate.
+    uses_tokio: bool,
     planned: PlannedFixes,
     reviews: Vec<ExternalReview>,
     /// The edits of every safe fix, once computed; `None` inside when there is none.
@@ -56,7 +58,7 @@ impl Analysis {
         text: &str,
         rule_path: &str,
         origin: Option<&Path>,
-        edition: Edition,
+        (edition, uses_tokio): (Edition, bool),
         mut checker: Checker,
     ) -> Result<Analysis, SourceError> {
         let body_start = if text.starts_with(BYTE_ORDER_MARK) {
@@ -74,6 +76,7 @@ impl Analysis {
             only_struct: None,
             foreign: &[],
             edition,
+            uses_tokio,
         };
 
         // A file without any trigger word cannot hold a finding; the command line skips it too.
@@ -109,6 +112,7 @@ impl Analysis {
             rule_path: rule_path.to_string(),
             origin: origin.map(Path::to_path_buf),
             edition,
+            uses_tokio,
             planned,
             reviews,
             fix_all: None,
@@ -123,6 +127,7 @@ impl Analysis {
             rule_path: rule_path.to_string(),
             origin: None,
             edition: Edition::DEFAULT,
+            uses_tokio: false,
             planned: PlannedFixes::default(),
             reviews: Vec::new(),
             fix_all: None,
@@ -264,6 +269,7 @@ impl Analysis {
             only_struct: Some(&finding.struct_name),
             foreign: &[],
             edition: self.edition,
+            uses_tokio: self.uses_tokio,
         };
 
         match fix_source_with(&self.rule_path, body, &one_rule, &request) {
@@ -334,7 +340,7 @@ impl MockMailer {
                 editions: &editions,
             },
         };
-        Analysis::run(text, "src/mock.rs", None, Edition::DEFAULT, checker).unwrap()
+        Analysis::run(text, "src/mock.rs", None, (Edition::DEFAULT, false), checker).unwrap()
     }
 
     #[test]

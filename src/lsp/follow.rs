@@ -36,6 +36,8 @@ pub struct UserFile {
     pub display: String,
     /// The edition of the file's package.
     pub edition: Edition,
+    /// The file's package depends on the `tokio` crate.
+    pub uses_tokio: bool,
     pub text: String,
     /// The URI and version of the open document, when the editor has the file open.
     pub open_as: Option<(Uri, i32)>,
@@ -161,6 +163,7 @@ impl Follower<'_> {
                 path: path.clone(),
                 display: display_path(path, self.root),
                 edition: self.editions.edition_for(path).unwrap_or(Edition::DEFAULT),
+                uses_tokio: self.editions.uses_tokio(path),
                 text,
                 open_as,
             });
@@ -198,6 +201,7 @@ fn follow(user: &UserFile, doubles: &[ForeignDouble]) -> FollowedUses {
         only_struct: None,
         foreign: doubles,
         edition: user.edition,
+        uses_tokio: user.uses_tokio,
     };
     match fix_source_with(&user.display, &user.text, &RuleSet::default(), &request) {
         Ok(outcome) => FollowedUses {

@@ -292,6 +292,10 @@ impl Server<'_> {
                 }),
                 None => Edition::DEFAULT,
             };
+            let uses_tokio = document
+                .path
+                .as_ref()
+                .is_some_and(|path| self.editions.uses_tokio(path));
             let checker = Checker {
                 rules: &self.rules,
                 prefilter: &self.prefilter,
@@ -307,7 +311,7 @@ impl Server<'_> {
                 &document.text,
                 &rule_path,
                 document.canonical_path.as_deref(),
-                edition,
+                (edition, uses_tokio),
                 checker,
             )
         };

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::config::RuleSet;
 use crate::fix::{Applicability, Finding, Fix};
 use crate::workspace::Edition;
-use crate::{edit, fix_source_with, FileOutcome, FixPolicy, FixRequest};
+use crate::{edit, fix_source_with, FixPolicy, FixRequest};
 
 /// The version of the JSON document's layout; it changes when a field is removed or changes
 /// meaning, not when one is added.
@@ -195,21 +195,18 @@ impl FindingReport {
 ///
 /// Each fix is planned again with `only_struct`, so its edits include the imports it needs and
 /// can be applied without the fixes of the file's other doubles.
-pub fn finding_reports(
-    path: &str,
-    text: &str,
-    outcome: &FileOutcome,
-    rules: &RuleSet,
-    edition: Edition,
-) -> Vec<FindingReport> {
-    outcome
+pub(crate) fn finding_reports(path: &str, checked: &crate::run::CheckedText, rules: &RuleSet) -> Vec<FindingReport> {
+    checked
+        .outcome
         .findings
         .iter()
-        .map(|finding| finding_report(path, text, finding, rules, edition))
+        .map(|finding| finding_report(path, checked, finding, rules))
         .collect()
 }
 
-fn finding_report(path: &str, text: &str, finding: &Finding, rules: &RuleSet, edition: Edition) -> FindingReport {
+fn finding_report(path: &str, checked: &crate::run::CheckedText, finding: &Finding, rules: &RuleSet) -> FindingReport {
+    let text = checked.text.as_str();
+    let edition = checked.edition;
     let place = Position::of(text, finding.name_range.0);
     let (applicability, reason) = match &finding.fix {
         Some(fix) => match fix.applicability {
@@ -223,9 +220,7 @@ fn finding_report(path: &str, text: &str, finding: &Finding, rules: &RuleSet, ed
         // No run applies a display-only fix, so planning it again would give no edits.
         let edits = match fix.applicability {
             Applicability::DisplayOnly => display_only_edits(path, text, fix, edition)?,
-            Applicability::Safe | Applicability::NeedsReview => {
-                fix_edits(path, text, &finding.struct_name, rules, edition)?
-            }
+            Applicability::Safe | Applicability::NeedsReview => fix_edits(path, checked, &finding.struct_name, rules)?,
         };
         Some(FixReport {
             title: fix.title.clone(),
@@ -248,7 +243,13 @@ fn finding_report(path: &str, text: &str, finding: &Finding, rules: &RuleSet, ed
 // `only_struct` selects by struct name.
 /// The edits that apply the fix of `struct_name` alone to `text`, or `None` when planning it
 /// alone fails.
-fn fix_edits(path: &str, text: &str, struct_name: &str, rules: &RuleSet, edition: Edition) -> Option<Vec<EditReport>> {
+fn fix_edits(
+    path: &str,
+    checked: &crate::run::CheckedText,
+    struct_name: &str,
+    rules: &RuleSet,
+) -> Option<Vec<EditReport>> {
+    let text = checked.text.as_str();
     let request = FixRequest {
         policy: FixPolicy {
             include_needs_review: true,
@@ -256,7 +257,8 @@ fn fix_edits(path: &str, text: &str, struct_name: &str, rules: &RuleSet, edition
         reviews: &[],
         only_struct: Some(struct_name),
         foreign: &[],
-        edition,
+        edition: checked.edition,
+        uses_tokio: checked.uses_tokio,
     };
     let outcome = match fix_source_with(path, text, rules, &request) {
         Ok(outcome) => outcome,

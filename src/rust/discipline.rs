@@ -149,7 +149,7 @@ pub fn find_lock_hazard(
             .filter(|_| !awaits_allowed)
         {
             return Some(format!(
-                "the lock of `{}` taken at line {line} would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`; release the borrow before the `.await` and run mockfix again, or make the field a `tokio::sync::Mutex` by hand (mockfix does that itself in files that name `tokio`)",
+                "the lock of `{}` taken at line {line} would be held across the `.await` at line {}, which blocks other tasks and makes the future not `Send`; release the borrow before the `.await` and run mockfix again, or make the field a `tokio::sync::Mutex` by hand (mockfix does that itself in packages that depend on tokio)",
                 site.field,
                 line_of(source, token_range(await_token).0),
             ));

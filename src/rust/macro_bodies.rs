@@ -66,6 +66,7 @@ pub fn findings_in_macro_bodies<'t>(
                 source: &snippet_text,
                 root: &body.root,
                 index: &index,
+                uses_tokio: false,
             };
             for info in index.structs.iter().filter(|info| body.covers(info.node.syntax())) {
                 for rule in &rules {

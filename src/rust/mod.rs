@@ -86,7 +86,8 @@ pub fn analyze_with_foreign(
     foreign: &[ForeignDouble],
     edition: Edition,
 ) -> Result<(Vec<Finding>, Vec<ForeignUses>), SourceError> {
-    analyze_file(path, source, rules, foreign, edition).map(|analysis| (analysis.findings, analysis.foreign_uses))
+    analyze_file(path, source, rules, foreign, edition, false)
+        .map(|analysis| (analysis.findings, analysis.foreign_uses))
 }
 
 /// Like `analyze_with_foreign`, and also returns the file's syntax errors.
@@ -101,6 +102,7 @@ pub fn analyze_file(
     rules: &RuleSet,
     foreign: &[ForeignDouble],
     edition: Edition,
+    uses_tokio: bool,
 ) -> Result<Analysis, SourceError> {
     let (parse, syntax_errors) = parse_with_errors(source, edition);
     let file = parse.tree();
@@ -109,6 +111,7 @@ pub fn analyze_file(
         source,
         root: file.syntax(),
         index: &index,
+        uses_tokio,
     };
     let mut foreign_uses: Vec<ForeignUses> = foreign.iter().map(|double| plan_foreign_uses(&ctx, double)).collect();
     let mut findings = find_doubles(path, &file, &ctx, rules);

@@ -17,7 +17,7 @@
 //!
 //! A guard held across `.await` cannot be a `std::sync::Mutex` guard: the future would not be
 //! `Send`, and a task blocked on the lock would stall its thread. When the rule allows it and the
-//! file already names `tokio`, the field becomes a `tokio::sync::Mutex<()>` instead, taken with
+//! package depends on tokio, the field becomes a `tokio::sync::Mutex<()>` instead, taken with
 //! `let _guard = self.mutex.lock().await;`, as long as every guarded method is async. That lock is
 //! not re-entrant either, so the same call chains are refused.
 
@@ -27,7 +27,8 @@ use ra_ap_syntax::ast::{self, AstNode, HasName};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
 
 use super::{
-    async_lock_derive_blocker, derive_blocker, names_tokio, struct_literals, LockStyle, PlanContext, Refusal, Target,
+    async_lock_derive_blocker, depends_on_tokio, derive_blocker, struct_literals, LockStyle, PlanContext, Refusal,
+    Target,
 };
 use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
@@ -507,7 +508,7 @@ struct GuardSites<'a> {
 /// Chooses the mutex of the guard and places it in each guarded method.
 ///
 /// The guard is a `std::sync::Mutex<()>`, unless it would be held across `.await` and the rule
-/// allows a `tokio::sync::Mutex<()>` in a file that names `tokio`. A guard field that is already
+/// allows a `tokio::sync::Mutex<()>` in a package that depends on tokio. A guard field that is already
 /// a `tokio::sync::Mutex<()>` stays one, whatever the rule's `async_lock` is, because only
 /// `.lock().await` locks it.
 fn plan_locks(
@@ -536,7 +537,7 @@ fn plan_locks(
             if refusal.across_await
                 && existing_guard.is_none()
                 && rule.async_lock == AsyncLock::Tokio
-                && names_tokio(ctx) =>
+                && depends_on_tokio(ctx) =>
         {
             let placements = place_guards(ctx, info, sites, LockStyle::TOKIO).map_err(|refusal| refusal.reason)?;
             let tokio_reason = match first_await(ctx, info, sites.guarded) {

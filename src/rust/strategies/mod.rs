@@ -27,6 +27,8 @@ pub struct PlanContext<'a> {
     pub source: &'a str,
     pub root: &'a SyntaxNode,
     pub index: &'a FileIndex,
+    /// The file's package depends on the `tokio` crate, so a fix may use `tokio::sync::Mutex`.
+    pub uses_tokio: bool,
 }
 
 /// Derives that `Mutex` does not implement, so a struct deriving them stops compiling once a field
@@ -95,9 +97,12 @@ pub fn cell_derive_blocker(info: &StructInfo, cell_type: &str) -> Option<String>
     None
 }
 
-/// Returns whether the file names the `tokio` crate in a path, as `use tokio::..` or
-/// `#[tokio::test]` do, so that its package depends on tokio.
-pub fn names_tokio(ctx: &PlanContext) -> bool {
+/// Returns whether the file's package depends on the `tokio` crate: its `Cargo.toml` says so, or
+/// the file names `tokio` in a path, as `use tokio::..` or `#[tokio::test]` do.
+pub fn depends_on_tokio(ctx: &PlanContext) -> bool {
+    if ctx.uses_tokio {
+        return true;
+    }
     let tokens = ctx.index.tokens();
     tokens
         .windows(2)

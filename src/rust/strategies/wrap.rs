@@ -14,7 +14,7 @@
 //!
 //! A borrow that the code holds across `.await` cannot become a `std::sync::Mutex` guard: the
 //! future would stop being `Send`, and a task blocked on the lock would stall its thread. When
-//! the rule allows it and the file already names `tokio`, the field becomes a
+//! the rule allows it and the package depends on tokio, the field becomes a
 //! `tokio::sync::Mutex<T>` locked with `.lock().await` instead, as long as every use of it is in
 //! async code.
 
@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::derived_impls::{self, Reads, Storage};
 use super::unsafe_sync::certainly_not_send;
 use super::{
-    async_lock_derive_blocker, cell_derive_blocker, first_use, names_tokio, rewrite_cell_constructors, target_accesses,
-    LockStyle, PlanContext, Refusal, Target,
+    async_lock_derive_blocker, cell_derive_blocker, depends_on_tokio, first_use, rewrite_cell_constructors,
+    target_accesses, LockStyle, PlanContext, Refusal, Target,
 };
 use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
@@ -89,7 +89,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
     let blocking = LockStyle::blocking(rule.lock.lock_call());
     let (planner, locks) = match plan_in_file(ctx, rule, info, &cells, blocking, &mut finding) {
         Ok(planned) => planned,
-        Err(refusal) if refusal.across_await && rule.async_lock == AsyncLock::Tokio && names_tokio(ctx) => {
+        Err(refusal) if refusal.across_await && rule.async_lock == AsyncLock::Tokio && depends_on_tokio(ctx) => {
             match plan_in_file(ctx, rule, info, &cells, LockStyle::TOKIO, &mut finding) {
                 Ok(planned) => planned,
                 Err(refusal) => {
