@@ -205,6 +205,16 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 .filter_map(|file| file.result.as_ref().ok())
                 .map(|text| text.outcome.applied.len())
                 .sum();
+            // Fixes that were planned but not written, because the run rejected the files or
+            // `--verify` rolled them back.
+            let unwritten = fix_count.saturating_sub(applied);
+            let mut run_errors = run_errors;
+            if write_failed {
+                run_errors.push(format!(
+                    "--apply did not write {unwritten} of the {fix_count} planned {}; the messages on stderr say why",
+                    fixes_word(fix_count)
+                ));
+            }
             if options.format != OutputFormat::Diff {
                 let counts = report::FixCounts {
                     fixes: applied,
@@ -212,9 +222,6 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
                 };
                 print_report(&checked, run_errors, rules, options, counts);
             }
-            // Fixes that were planned but not written, because the run rejected the files or
-            // `--verify` rolled them back.
-            let unwritten = fix_count.saturating_sub(applied);
             let unwritten_note = match unwritten {
                 0 => String::new(),
                 _ => format!("; {unwritten} {} not written", fixes_word(unwritten)),

@@ -454,3 +454,19 @@ fn json_file_edits_include_uses_in_other_files() {
     assert!(followed.contains("mock.sent.lock().unwrap().len()"), "{followed}");
     assert_eq!(document["summary"]["files_changed"], 2);
 }
+
+#[test]
+fn json_reports_rejected_apply() {
+    let repo = git_repo_with(&[("src/mock.rs", DOUBLE)]);
+    std::fs::write(repo.path().join("src/mock.rs"), format!("{DOUBLE}// local edit\n")).unwrap();
+    let output = mockfix(repo.path(), &["--apply", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let document = json(&output);
+    let message = document["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("--apply did not write 1 of the 1 planned fix"),
+        "{document:#}"
+    );
+    assert_eq!(document["summary"]["errors"], 1);
+    assert_eq!(document["summary"]["fixes"], 0);
+}

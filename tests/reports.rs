@@ -1539,3 +1539,21 @@ impl FakeStore {
     let reason = reason_for(source, "FakeStore");
     assert!(reason.contains("calls a function of `Ref` at line 4"), "{reason}");
 }
+
+#[test]
+fn hand_written_eq_locking_both_sides_is_reported() {
+    let source = "use std::cell::RefCell;
+pub struct MockQueue { items: RefCell<Vec<u32>> }
+impl PartialEq for MockQueue {
+    fn eq(&self, other: &Self) -> bool {
+        *self.items.borrow() == *other.items.borrow()
+    }
+}
+";
+    let reason = reason_for(source, "MockQueue");
+    assert!(
+        reason.contains("`other.items` would be locked at line 5 while `self.items` taken at line 5 is still held"),
+        "{reason}"
+    );
+    assert!(reason.contains("can be the same value, as in `a == a`"), "{reason}");
+}

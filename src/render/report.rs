@@ -169,7 +169,7 @@ impl FindingReport {
         match self.applicability {
             ReportApplicability::Safe => format!("{}\nfix (safe): {fix_title}", self.message),
             ReportApplicability::NeedsReview => format!(
-                "{}\nfix (needs-review): {reason}; pass --unsafe-fixes to apply it",
+                "{}\nfix (needs-review): {reason}; written only with --unsafe-fixes",
                 self.message
             ),
             ReportApplicability::DisplayOnly => format!(

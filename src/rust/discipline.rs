@@ -99,6 +99,18 @@ pub fn find_lock_hazard(
             .filter(|other| other.offset != site.offset && inside(other.offset))
         {
             if other.field == site.field {
+                // `self.x` and `other.x`, as in a hand-written `eq`, are one mutex when the two
+                // values are one.
+                if let (Some(first), Some(second)) = (&site.receiver, &other.receiver) {
+                    if first != second {
+                        return Some(format!(
+                            "`{second}.{}` would be locked at line {} while `{first}.{}` taken at line {line} is still held; `{first}` and `{second}` can be the same value, as in `a == a`, and a `std::sync::Mutex` is not re-entrant, so the fix would deadlock; copy the first value out before locking the second, then run mockfix again",
+                            other.field,
+                            line_of(source, other.offset),
+                            site.field,
+                        ));
+                    }
+                }
                 return Some(format!(
                     "`{}` would be locked at line {} while the lock taken at line {line} is still held, and a `std::sync::Mutex` is not re-entrant, so the fix would deadlock; release the first borrow earlier, then run mockfix again",
                     site.field,

@@ -104,7 +104,7 @@ pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding
         // the problem, because the rule does not match an `Arc` field.
         match arc_content_not_sync(&text) {
             Some(reason) => unfinished.push(format!(
-                "`{}` holds `{text}`, and after the fix {reason}, so the double still cannot be shared between threads",
+                "`{}` holds `{text}`, and after the fix {reason}, so the double still cannot be shared between threads; make the value inside thread-safe by hand first, such as an atomic in place of a `Cell`",
                 field.name
             )),
             None => planner.review.push(format!(

@@ -282,7 +282,7 @@ impl<'a> WrapPlanner<'a> {
                 // would no longer report it, so the fix is display-only.
                 if certainly_not_send(value) {
                     self.unfinished.push(format!(
-                        "the value in `{}` ({value}) is not `Send`, and `Mutex<T>` is `Sync` only when `T` is `Send`, so the double still cannot be shared between threads",
+                        "the value in `{}` ({value}) is not `Send`, and `Mutex<T>` is `Sync` only when `T` is `Send`, so the double still cannot be shared between threads; make the value `Send` by hand first, such as an `Arc` in place of an `Rc`",
                         field.name
                     ));
                 } else {
@@ -331,8 +331,13 @@ impl<'a> WrapPlanner<'a> {
                     .name_ref()
                     .map(|name| name.text().to_string())
                     .unwrap_or_default();
+                // Two `Ref`s of one cell coexist, but a `RefMut` with any other borrow panics.
+                let before = match borrow.as_str() {
+                    "Ref" => "where it used to share the borrow",
+                    _ => "where `RefCell` used to panic",
+                };
                 self.review.push(format!(
-                    "`{}` returned a `{borrow}` and now returns a lock guard, so a caller that holds it while calling the double again waits forever where it used to share the borrow",
+                    "`{}` returned a `{borrow}` and now returns a lock guard, so a caller that holds it while calling the double again waits forever {before}",
                     method.name,
                 ));
             }
