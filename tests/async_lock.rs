@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use support::{cargo_test, copy_tree, mockfix};
 
@@ -17,15 +17,22 @@ fn output_text(output: &std::process::Output) -> String {
     )
 }
 
-#[test]
-fn borrow_held_across_await_becomes_tokio_mutex() {
+/// Copies the crate `tests/crates/NAME` into a temporary folder, and returns the folder, which
+/// must be kept alive, the crate's copy and a target folder for cargo.
+fn copy_crate(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let folder = tempfile::tempdir().unwrap();
-    let crate_dir = folder.path().join("uploader");
+    let crate_dir = folder.path().join(name);
     copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crates/uploader"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crates").join(name),
         &crate_dir,
     );
     let target_dir = folder.path().join("target");
+    (folder, crate_dir, target_dir)
+}
+
+#[test]
+fn borrow_held_across_await_becomes_tokio_mutex() {
+    let (_folder, crate_dir, target_dir) = copy_crate("uploader");
 
     let before = cargo_test(&crate_dir, &target_dir);
     assert!(!before.status.success(), "the unfixed crate passed its tests");
@@ -64,13 +71,7 @@ fn borrow_held_across_await_becomes_tokio_mutex() {
 
 #[test]
 fn guard_held_across_await_becomes_tokio_mutex() {
-    let folder = tempfile::tempdir().unwrap();
-    let crate_dir = folder.path().join("ledger");
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crates/ledger"),
-        &crate_dir,
-    );
-    let target_dir = folder.path().join("target");
+    let (_folder, crate_dir, target_dir) = copy_crate("ledger");
 
     let before = cargo_test(&crate_dir, &target_dir);
     assert!(!before.status.success(), "the unfixed crate passed its tests");
