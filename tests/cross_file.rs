@@ -252,3 +252,32 @@ fn uploads_from_threads() {
         String::from_utf8_lossy(&after.stderr)
     );
 }
+
+#[test]
+fn pattern_in_other_file_holds_fix_back() {
+    let folder = support::folder_with(&[
+        ("Cargo.toml", "[package]\nname = \"log\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("src/lib.rs", "pub mod mock;\npub mod user;\n"),
+        (
+            "src/mock.rs",
+            "use std::cell::RefCell;\n\npub struct MockLog {\n    pub items: RefCell<Vec<u32>>,\n}\n\nimpl MockLog {\n    pub fn push(&self, item: u32) {\n        self.items.borrow_mut().push(item);\n    }\n}\n",
+        ),
+        (
+            "src/user.rs",
+            "use crate::mock::MockLog;\n\npub fn count(log: &MockLog) -> usize {\n    let MockLog { items } = log;\n    items.borrow().len()\n}\n",
+        ),
+    ]);
+    let output = support::mockfix(folder.path(), &["--dry-run", "."]);
+    let messages = support::stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "stderr: {messages}");
+    assert!(
+        output.stdout.is_empty(),
+        "a fix was offered: {}",
+        support::stdout(&output)
+    );
+    assert!(
+        messages.contains("`MockLog` is destructured by a pattern at line 4"),
+        "stderr: {messages}"
+    );
+    assert!(messages.contains("src/user.rs"), "stderr: {messages}");
+}

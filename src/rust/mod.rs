@@ -263,6 +263,15 @@ fn plan_foreign_uses(ctx: &PlanContext, double: &ForeignDouble) -> ForeignUses {
             (plan.edits, plan.problems)
         }
     };
+    let mut problems = problems;
+    // A `static mut` is never destructured, and a Go double is never used from Rust.
+    let is_struct = !matches!(
+        double.conversion,
+        Conversion::StaticMut { .. } | Conversion::GoGuard { .. }
+    );
+    if is_struct {
+        problems.extend(destructuring_reason(ctx, &strategies::Target::foreign(ctx.index, name)));
+    }
     ForeignUses {
         struct_name: double.struct_name.clone(),
         edits,
@@ -330,7 +339,7 @@ fn find_doubles(path: &str, file: &SourceFile, ctx: &PlanContext, rules: &RuleSe
                 );
                 continue;
             }
-            let destructured = destructuring_reason(ctx, info);
+            let destructured = destructuring_reason(ctx, &strategies::Target::defined(info));
             for finding in plan_struct(ctx, rule, info) {
                 let finding = without_fix_under_no_std(finding, no_std);
                 let finding = match (&destructured, &finding.fix) {
@@ -378,8 +387,7 @@ fn without_fix(mut finding: Finding, reason: &str) -> Finding {
 /// Explains why a double that a pattern of this file destructures, as in `let MockLog(log) = self;`
 /// or `let Self { calls, .. } = self;`, is not fixed: the fix changes the types of its fields, but
 /// not the uses of the bindings. Returns `None` when no pattern names the double.
-// FIXME: patterns in other files of the package are not checked, so a fix can still break one there.
-fn destructuring_reason(ctx: &PlanContext, info: &StructInfo) -> Option<String> {
+fn destructuring_reason(ctx: &PlanContext, target: &strategies::Target) -> Option<String> {
     let mut lines = Vec::new();
     for node in ctx.root.descendants() {
         let path = pattern_path(&node);
@@ -387,9 +395,9 @@ fn destructuring_reason(ctx: &PlanContext, info: &StructInfo) -> Option<String> 
             continue;
         };
         let names_double = if segment.self_type_token().is_some() {
-            info.impl_contains(node_range(&node).0)
+            target.impl_contains(node_range(&node).0)
         } else {
-            segment.name_ref().is_some_and(|name| name.text() == info.name)
+            segment.name_ref().is_some_and(|name| name.text() == target.name)
         };
         if names_double {
             lines.push(discipline::line_of(ctx.source, node_range(&node).0).to_string());
@@ -399,8 +407,8 @@ fn destructuring_reason(ctx: &PlanContext, info: &StructInfo) -> Option<String> 
         return None;
     }
     Some(format!(
-        "`{}` is destructured by a pattern at line{} {}, and the fix would change its field types but not the uses of the bindings; use the fields through `self` there, then run mockfix again",
-        info.name,
+        "`{}` is destructured by a pattern at line{} {}, and the fix would change its field types but not the uses of the bindings; use the fields through the value there, then run mockfix again",
+        target.name,
         if lines.len() == 1 { "" } else { "s" },
         lines.join(", ")
     ))
