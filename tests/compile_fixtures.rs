@@ -86,6 +86,7 @@ compile_tests! {
     refcell_async_method_send: "refcell-in-shared-double" / "async_method_send", before FutureNotSend;
     refcell_generic_where_clause: "refcell-in-shared-double" / "generic_where_clause", before FailsToCompileE0277;
     refcell_derive_ord_crlf_tabs: "refcell-in-shared-double" / "derive_ord_crlf_tabs", before FailsToCompileE0277;
+    refcell_derive_partial_eq_nan: "refcell-in-shared-double" / "derive_partial_eq_nan", before FailsToCompileE0277;
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw", before FailsToCompileE0277;
     cell_mixed_types: "cell-in-shared-double" / "mixed_types", before FailsToCompileE0277;
     cell_derive_compare: "cell-in-shared-double" / "derive_compare", before FailsToCompileE0277;

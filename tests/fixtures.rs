@@ -82,6 +82,7 @@ fixture_tests! {
     refcell_async_method_send: "refcell-in-shared-double" / "async_method_send" fixes ["FakeInbox"];
     refcell_generic_where_clause: "refcell-in-shared-double" / "generic_where_clause" fixes ["MockStore"];
     refcell_derive_ord_crlf_tabs: "refcell-in-shared-double" / "derive_ord_crlf_tabs" fixes ["SpyScoreboard"];
+    refcell_derive_partial_eq_nan: "refcell-in-shared-double" / "derive_partial_eq_nan" fixes ["FakeGauge"];
     cell_counter_rmw: "cell-in-shared-double" / "counter_rmw" fixes ["FakeRateLimiter"];
     cell_mixed_types: "cell-in-shared-double" / "mixed_types" fixes ["SpyNotifier"];
     cell_derive_compare: "cell-in-shared-double" / "derive_compare" fixes ["FakeRateLimiter"];

@@ -845,7 +845,7 @@ fn shown_fix(path: &str, source: &str, name: &str) -> String {
 }
 
 #[test]
-fn unsafe_sync_over_box_dyn_any_is_display_only() {
+fn unsafe_sync_box_dyn_any_display_only() {
     let source = "use std::any::Any;
 use std::cell::UnsafeCell;
 pub struct FakeRegistry {

@@ -209,7 +209,7 @@ struct Field {
 }
 
 impl Field {
-    /// Returns the name of a local that holds the field's value: the field's name, or
+    /// Returns the name of the local that stores the field's value: the field's name, or
     /// `field_0` for the positional field `0`.
     fn local(&self) -> String {
         if self.name.starts_with(|c: char| c.is_ascii_digit()) {

@@ -97,7 +97,7 @@ pub fn cell_derive_blocker(info: &StructInfo, cell_type: &str) -> Option<String>
     None
 }
 
-/// Returns whether the file's package depends on the `tokio` crate: its `Cargo.toml` says so, or
+/// Returns whether the file's package depends on the `tokio` crate: its `Cargo.toml` lists it, or
 /// the file names `tokio` in a path, as `use tokio::..` or `#[tokio::test]` do.
 pub fn depends_on_tokio(ctx: &PlanContext) -> bool {
     if ctx.uses_tokio {
@@ -118,8 +118,8 @@ pub struct LockStyle<'a> {
     pub mutex_type: &'a str,
     /// The lock expression written after `.`: `lock().unwrap()` or `lock().await`.
     pub lock_call: &'a str,
-    /// What `.get_mut()` and `.into_inner()` need after them: `.unwrap()` for a
-    /// `std::sync::Mutex`, which returns a `LockResult`.
+    /// The call written after `.get_mut()` and `.into_inner()`: `.unwrap()` for a
+    /// `std::sync::Mutex`, whose methods return a `LockResult`, and nothing for tokio's.
     pub unlocked_suffix: &'a str,
     /// The lock may be held across `.await`, and may be taken only in async code.
     pub awaits: bool,
@@ -329,8 +329,8 @@ pub fn first_use(ctx: &PlanContext, target: &Target, fields: &[&str], what: &str
 }
 
 /// Checks the planned `lock_sites` of the target double for deadlocks, and returns what each of
-/// its methods locks; `known` says what methods defined in other files lock. `awaits_allowed`
-/// is set for a lock that may be held across `.await`.
+/// its methods locks. `known` lists what the methods defined in other files lock, and
+/// `awaits_allowed` is set for a lock that may be held across `.await`.
 pub fn check_locks(
     ctx: &PlanContext,
     target: &Target,

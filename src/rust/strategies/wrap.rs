@@ -136,12 +136,14 @@ fn plan_in_file<'a>(
         reason,
         across_await: false,
     };
+
     let mut planner = WrapPlanner::new(ctx, Target::defined(info), style);
     planner.rewrite_field_types();
     planner.rewrite_borrow_types().map_err(refusal)?;
     planner.rewrite_constructors(cells);
     planner.rewrite_accesses(cells);
     finding.related = first_use(ctx, &planner.target, cells, "used");
+
     let locks = planner
         .check_locks(&derived_impls::method_locks(info, cells))
         .map_err(|reason| Refusal {
@@ -155,6 +157,7 @@ fn plan_in_file<'a>(
     if let Some(reason) = style.awaits.then(|| async_lock_derive_blocker(info)).flatten() {
         return Err(refusal(reason));
     }
+
     let storage_of = |field: &crate::rust::index::FieldInfo| {
         if cells.contains(&field.name.as_str()) {
             Storage::Mutex
