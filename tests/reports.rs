@@ -1557,3 +1557,37 @@ impl PartialEq for MockQueue {
     );
     assert!(reason.contains("can be the same value, as in `a == a`"), "{reason}");
 }
+
+#[test]
+fn nested_locks_in_one_statement_are_fixed() {
+    let source = "use std::cell::RefCell;
+pub struct MockLog { a: RefCell<Vec<String>>, b: RefCell<Vec<String>> }
+impl MockLog {
+    pub fn copy(&self) { self.a.borrow_mut().push(self.b.borrow().len().to_string()); }
+}
+";
+    let outcome = outcome_at("lib.rs", source, false);
+    assert_eq!(outcome.applied.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .fixed_text
+            .contains("self.a.lock().unwrap().push(self.b.lock().unwrap().len().to_string());"),
+        "{}",
+        outcome.fixed_text
+    );
+}
+
+#[test]
+fn assignment_locking_right_side_first_is_reported() {
+    // The right side of `=` runs first, so `b` is taken before `a` there, and `a` before `b` in
+    // `copy`: two threads can deadlock.
+    let source = "use std::cell::RefCell;
+pub struct MockLog { a: RefCell<Vec<usize>>, b: RefCell<Vec<usize>> }
+impl MockLog {
+    pub fn copy(&self) { self.a.borrow_mut().push(self.b.borrow().len()); }
+    pub fn set(&self) { self.a.borrow_mut()[0] = self.b.borrow().len(); }
+}
+";
+    let reason = reason_for(source, "MockLog");
+    assert!(reason.contains("so two threads can deadlock"), "{reason}");
+}

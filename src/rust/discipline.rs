@@ -117,7 +117,13 @@ pub fn find_lock_hazard(
                     line_of(source, other.offset),
                 ));
             }
-            nested_orders.push((site.field.clone(), other.field.clone(), other.offset));
+            // Both locks of one statement live to its end, but the one taken first is not taken
+            // while the other is held. Source order is evaluation order, except across the two
+            // sides of an assignment, whose right side Rust evaluates first, so both orders
+            // count there.
+            if other.offset > site.offset || assigned_across(&site.token, &other.token) {
+                nested_orders.push((site.field.clone(), other.field.clone(), other.offset));
+            }
         }
 
         // A call locks the same mutex only when it is made on the same value: `self.count()` while
@@ -336,6 +342,26 @@ pub fn line_of(source: &str, offset: usize) -> usize {
 /// A lock taken in an expression is a temporary: it lives until the end of the enclosing
 /// statement, or of a shorter temporary scope such as an `if` condition, a match arm or a closure
 /// body. A lock bound with `let` lives until the end of the block.
+/// Returns whether `first` and `second` lie on the two sides of one assignment, such as
+/// `*x.a.lock().unwrap() = x.b.lock().unwrap().len()`.
+fn assigned_across(first: &SyntaxToken, second: &SyntaxToken) -> bool {
+    let Some(assignment) = first
+        .parent_ancestors()
+        .filter_map(ast::BinExpr::cast)
+        .filter(|bin| matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })))
+        .find(|bin| {
+            let (start, end) = node_range(bin.syntax());
+            let offset = token_range(second).0;
+            start <= offset && offset < end
+        })
+    else {
+        return false;
+    };
+    let Some(right) = assignment.rhs() else { return false };
+    let right_start = node_range(right.syntax()).0;
+    (token_range(first).0 < right_start) != (token_range(second).0 < right_start)
+}
+
 /// Returns whether the lock of any of `sites` would be held across an `.await`.
 pub fn held_across_await(tokens: &[SyntaxToken], sites: &[LockSite]) -> bool {
     sites.iter().any(|site| {
