@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ra_ap_syntax::ast::{self, HasAttrs, HasGenericArgs, HasModuleItem, HasName, HasVisibility};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, SyntaxToken};
 
-use super::text::{conditional_derive_names, derive_names, node_range};
+use super::text::{conditional_derive_names, derive_names, node_range, squeeze};
 
 /// A field whose type is recognised as interior-mutable state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -397,7 +397,7 @@ fn is_unit_generic(ty: &ast::Type) -> bool {
         return false;
     };
     let text = args.syntax().text().to_string();
-    text.chars().filter(|c| !c.is_whitespace()).collect::<String>() == "<()>"
+    squeeze(&text) == "<()>"
 }
 
 /// The module whose items contain `node`: the nearest inline `mod` item list or the file.

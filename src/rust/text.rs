@@ -5,6 +5,11 @@ use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
 
 use crate::edit::TextEdit;
 
+/// Returns `text` without its whitespace, so that code is compared however it is laid out.
+pub fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 pub fn offset(size: TextSize) -> usize {
     u32::from(size) as usize
 }

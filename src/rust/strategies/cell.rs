@@ -31,7 +31,7 @@ use crate::fix::{Applicability, CellField, Conversion, Finding, Fix};
 use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::imports::{self, Binding};
 use crate::rust::index::{enclosing_item_list, single_generic_argument, FieldKind, StructInfo};
-use crate::rust::text::{node_range, token_range};
+use crate::rust::text::{node_range, squeeze, token_range};
 
 /// The methods of `Cell`.
 const CELL_METHODS: &[&str] = &[
@@ -712,8 +712,4 @@ fn enclosing_function(token: &SyntaxToken) -> Option<SyntaxNode> {
     token
         .parent_ancestors()
         .find(|node| matches!(node.kind(), SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR))
-}
-
-fn squeeze(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -40,7 +40,7 @@ use crate::rust::index::{
 };
 use crate::rust::text::{
     append_to_braced_list, indent_unit, indentation_at, line_content_end, line_ending_at, line_start, node_range,
-    token_range,
+    squeeze, token_range,
 };
 use crate::rust::uses::{field_accesses, method_calls, AccessKind, FieldAccess, MethodCall};
 
@@ -928,13 +928,7 @@ fn starts_with_guard(method: &MethodInfo, guard_field: &str) -> bool {
     else {
         return false;
     };
-    let text: String = first
-        .syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text = squeeze(&first.syntax().text().to_string());
     text.contains(&format!("self.{guard_field}.lock()"))
 }
 

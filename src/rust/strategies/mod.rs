@@ -18,7 +18,7 @@ use ra_ap_syntax::{SyntaxKind, SyntaxNode, T};
 
 use super::discipline::line_of;
 use super::index::{call_path, methods_of, FieldInfo, FieldKind, FileIndex, MethodInfo, StructInfo};
-use super::text::node_range;
+use super::text::{node_range, squeeze};
 use super::uses::{field_accesses, FieldAccess};
 use crate::edit::TextEdit;
 
@@ -378,13 +378,7 @@ pub fn constructor_qualifier(value: &ast::Expr, cell_type: &str) -> Option<(usiz
 /// Returns whether `value` is `Default::default()`, which builds a `Mutex` or an atomic as well
 /// as the cell it replaces.
 pub fn is_default_call(value: &ast::Expr) -> bool {
-    let text: String = value
-        .syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text = squeeze(&value.syntax().text().to_string());
     matches!(text.as_str(), "Default::default()" | "std::default::Default::default()")
 }
 

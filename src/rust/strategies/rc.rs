@@ -28,7 +28,7 @@ use crate::edit::TextEdit;
 use crate::fix::{Applicability, Conversion, Finding, Fix, SharedResult};
 use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::index::{FieldKind, StructInfo};
-use crate::rust::text::{node_range, token_range};
+use crate::rust::text::{node_range, squeeze, token_range};
 
 pub fn plan(ctx: &PlanContext, rule: &Rule, info: &StructInfo) -> Option<Finding> {
     let rc_fields: Vec<String> = info
@@ -632,8 +632,4 @@ fn arc_content_not_sync(text: &str) -> Option<&'static str> {
             (cell || is_raw_pointer(content)).then_some("the `Arc` holds a value that is not `Sync`")
         }
     }
-}
-
-fn squeeze(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -36,7 +36,7 @@ use crate::edit::TextEdit;
 use crate::fix::{Applicability, CellField, Conversion, Finding, Fix, Related, StaticForm};
 use crate::rust::discipline::{line_of, LockSite};
 use crate::rust::index::{single_generic_argument, FieldKind, StructInfo};
-use crate::rust::text::{line_content_end, line_start, node_range, token_range};
+use crate::rust::text::{line_content_end, line_start, node_range, squeeze, token_range};
 use crate::rust::unsafe_blocks::{self, SafetyFacts};
 
 /// The methods of `UnsafeCell`.
@@ -536,7 +536,7 @@ fn not_thread_safe(text: &str) -> bool {
 /// without `Send` or `Sync` as supertraits, such as `Box<dyn Any>`. A trait object of another
 /// trait is not counted, because that trait may require `Send` and `Sync`.
 pub(super) fn certainly_not_send(text: &str) -> bool {
-    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let text = squeeze(text);
     let text = text.trim_start_matches("std::").trim_start_matches("core::");
     let text = text.trim_start_matches("ptr::").trim_start_matches("rc::");
     if text.starts_with("*const") || text.starts_with("*mut") || text.starts_with("NonNull<") || text.starts_with("Rc<")
