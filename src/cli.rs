@@ -45,16 +45,16 @@ pub struct Cli {
     pub unsafe_fixes: bool,
 
     /// With --apply, write files that have uncommitted changes
-    #[arg(long, requires = "apply")]
+    #[arg(long, requires = "apply", conflicts_with = "dry_run")]
     pub allow_dirty: bool,
 
     /// With --apply, write files that are not in a git repository
-    #[arg(long, requires = "apply")]
+    #[arg(long, requires = "apply", conflicts_with = "dry_run")]
     pub allow_no_vcs: bool,
 
     /// With --apply, run `cargo check` on the changed packages before and after writing, finish
     /// fixes that the compiler's errors show how to finish, and restore every file if a new error remains
-    #[arg(long, requires = "apply")]
+    #[arg(long, requires = "apply", conflicts_with = "dry_run")]
     pub verify: bool,
 
     /// The output on stdout: unified diffs, one JSON document, SARIF 2.1.0, or GitHub Actions

@@ -253,6 +253,20 @@ fn unknown_flag_exits_2() {
 }
 
 #[test]
+fn apply_only_flags_reject_dry_run() {
+    let folder = tempfile::tempdir().unwrap();
+    for flag in ["--verify", "--allow-dirty", "--allow-no-vcs"] {
+        let output = mockfix(folder.path(), &["--dry-run", flag]);
+        assert_eq!(output.status.code(), Some(2), "{flag}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!("'--dry-run' cannot be used with '{flag}'")),
+            "{flag}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
 fn invalid_rule_file_names_file_line_and_key() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(
