@@ -164,7 +164,14 @@ fn package_files(root: &Path, language: Language) -> Vec<PathBuf> {
     let is_package = language == Language::Rust && root.join("Cargo.toml").is_file();
     let walker = ignore::WalkBuilder::new(root)
         .max_depth(if is_package { None } else { Some(1) })
-        .filter_entry(|entry| !(entry.depth() > 0 && entry.file_name() == "target"))
+        // A subfolder with a `Cargo.toml` of its own is another package, with other types.
+        .filter_entry(|entry| {
+            let nested = entry.depth() > 0
+                && (entry.file_name() == "target"
+                    || (entry.file_type().is_some_and(|kind| kind.is_dir())
+                        && entry.path().join("Cargo.toml").is_file()));
+            !nested
+        })
         .build();
     for entry in walker.flatten() {
         let in_language = Language::of_path(entry.path()) == Some(language);

@@ -281,3 +281,28 @@ fn pattern_in_other_file_holds_fix_back() {
     );
     assert!(messages.contains("src/user.rs"), "stderr: {messages}");
 }
+
+#[test]
+fn nested_package_is_not_followed() {
+    let double = "use std::cell::RefCell;\n\npub struct MockLog {\n    pub items: RefCell<Vec<u32>>,\n}\n\nimpl MockLog {\n    pub fn push(&self, item: u32) {\n        self.items.borrow_mut().push(item);\n    }\n}\n";
+    // `other` is a package of its own, with its own `MockLog` whose field is not converted.
+    let other_user = "pub struct MockLog {\n    pub items: std::cell::RefCell<Vec<u32>>,\n}\n\npub fn count(log: &MockLog) -> usize {\n    log.items.borrow().len()\n}\n";
+    let folder = support::folder_with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"log\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "pub mod mock;\n"),
+        ("src/mock.rs", double),
+        (
+            "other/Cargo.toml",
+            "[package]\nname = \"other\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("other/src/lib.rs", other_user),
+    ]);
+    let output = support::mockfix(folder.path(), &["--dry-run", "src/mock.rs"]);
+    let diff = support::stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", support::stderr(&output));
+    assert!(diff.contains("+++ b/src/mock.rs"), "{diff}");
+    assert!(!diff.contains("other/src/lib.rs"), "{diff}");
+}
