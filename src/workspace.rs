@@ -81,9 +81,11 @@ pub struct Manifest {
     package_edition: Option<Option<Edition>>,
     /// `workspace.package.edition`.
     workspace_edition: Option<Edition>,
-    /// A `[dependencies]` or `[dev-dependencies]` table, also one under `[target.'cfg(..)']`,
-    /// has a `tokio` key, the name the package's code uses for the crate.
+    /// A `[dependencies]` table, also one under `[target.'cfg(..)']`, has a `tokio` key, the
+    /// name the package's code uses for the crate.
     depends_on_tokio: bool,
+    /// The same for a `[dev-dependencies]` table, which only test, bench and example builds see.
+    tests_depend_on_tokio: bool,
 }
 
 impl Manifest {
@@ -114,29 +116,29 @@ impl Manifest {
             Some(item) => edition_value(item, false)
                 .map_err(|message| error(format!("key `workspace.package.edition`: {message}")))?,
         };
-        let dependency_tables = ["dependencies", "dev-dependencies"];
-        let depends_on_tokio = |table: &dyn toml_edit::TableLike| {
-            dependency_tables.iter().any(|name| {
+        let targets = root.get("target").and_then(toml_edit::Item::as_table_like);
+        let lists_tokio = |table_name: &str| {
+            let in_table = |table: &dyn toml_edit::TableLike| {
                 table
-                    .get(name)
+                    .get(table_name)
                     .and_then(toml_edit::Item::as_table_like)
                     .is_some_and(|dependencies| dependencies.contains_key("tokio"))
-            })
+            };
+            in_table(root)
+                || targets.is_some_and(|targets| {
+                    targets
+                        .iter()
+                        .filter_map(|(_, target)| target.as_table_like())
+                        .any(in_table)
+                })
         };
-        let targets = root.get("target").and_then(toml_edit::Item::as_table_like);
-        let depends_on_tokio = depends_on_tokio(root)
-            || targets.is_some_and(|targets| {
-                targets
-                    .iter()
-                    .filter_map(|(_, target)| target.as_table_like())
-                    .any(depends_on_tokio)
-            });
         Ok(Manifest {
             has_package: package.is_some(),
             has_workspace: workspace.is_some(),
             package_edition,
             workspace_edition,
-            depends_on_tokio,
+            depends_on_tokio: lists_tokio("dependencies"),
+            tests_depend_on_tokio: lists_tokio("dev-dependencies"),
         })
     }
 }
@@ -229,8 +231,12 @@ impl EditionLookup {
         }
     }
 
-    /// Returns whether the package of `file` depends on the `tokio` crate. A file outside any
-    /// package, or one whose manifest cannot be read, counts as not depending on it.
+    /// Returns whether the code of `file` can use the `tokio` crate: a `[dependencies]` entry
+    /// of its package, or a `[dev-dependencies]` entry when the file lies in the package's
+    /// `tests`, `benches` or `examples` folder. A file outside any package, or one whose
+    /// manifest cannot be read, counts as not using it.
+    // NOTE: a `#[cfg(test)]` module in `src/` also sees dev-dependencies, but this check goes by
+    // folder, so there only a file that names `tokio::` itself gets a tokio fix.
     pub fn uses_tokio(&self, file: &Path) -> bool {
         let file = absolute(file);
         let Some(folder) = file
@@ -239,8 +245,13 @@ impl EditionLookup {
         else {
             return false;
         };
-        self.manifest(&folder.join("Cargo.toml"))
-            .is_ok_and(|manifest| manifest.has_package && manifest.depends_on_tokio)
+        let Ok(manifest) = self.manifest(&folder.join("Cargo.toml")) else {
+            return false;
+        };
+        let in_test_folder = ["tests", "benches", "examples"]
+            .iter()
+            .any(|name| file.starts_with(folder.join(name)));
+        manifest.has_package && (manifest.depends_on_tokio || (manifest.tests_depend_on_tokio && in_test_folder))
     }
 
     fn workspace_edition(&self, package_folder: &Path) -> Result<Edition, ManifestError> {
@@ -321,30 +332,48 @@ mod tests {
     #[test]
     fn tokio_dependency_is_found_in_each_table() {
         let folder = tempfile::tempdir().unwrap();
+        // Each manifest's dependencies, and whether `src/lib.rs` and `tests/it.rs` can use tokio.
         let manifests = [
-            ("plain", "[dependencies]\ntokio = \"1\"\n", true),
-            ("dev", "[dev-dependencies.tokio]\nversion = \"1\"\n", true),
+            ("plain", "[dependencies]\ntokio = \"1\"\n", true, true),
+            ("dev", "[dev-dependencies.tokio]\nversion = \"1\"\n", false, true),
             (
                 "target",
+                "[target.'cfg(unix)'.dependencies]\ntokio = { version = \"1\", features = [\"sync\"] }\n",
+                true,
+                true,
+            ),
+            (
+                "target_dev",
                 "[target.'cfg(unix)'.dev-dependencies]\ntokio = { version = \"1\", features = [\"sync\"] }\n",
+                false,
                 true,
             ),
             (
                 "renamed",
                 "[dependencies]\nrt = { package = \"tokio\", version = \"1\" }\n",
                 false,
+                false,
             ),
-            ("build", "[build-dependencies]\ntokio = \"1\"\n", false),
-            ("none", "[dependencies]\nserde = \"1\"\n", false),
+            ("build", "[build-dependencies]\ntokio = \"1\"\n", false, false),
+            ("none", "[dependencies]\nserde = \"1\"\n", false, false),
         ];
-        for (name, dependencies, _) in manifests {
+        for (name, dependencies, _, _) in manifests {
             let manifest = format!("[package]\nname = \"{name}\"\n{dependencies}");
             write(folder.path(), &format!("{name}/Cargo.toml"), &manifest);
         }
         let lookup = EditionLookup::default();
-        for (name, _, expected) in manifests {
-            let file = folder.path().join(name).join("src/lib.rs");
-            assert_eq!(lookup.uses_tokio(&file), expected, "package `{name}`");
+        for (name, _, in_library, in_tests) in manifests {
+            let package = folder.path().join(name);
+            assert_eq!(
+                lookup.uses_tokio(&package.join("src/lib.rs")),
+                in_library,
+                "`{name}` src/lib.rs"
+            );
+            assert_eq!(
+                lookup.uses_tokio(&package.join("tests/it.rs")),
+                in_tests,
+                "`{name}` tests/it.rs"
+            );
         }
         assert!(!lookup.uses_tokio(&folder.path().join("outside.rs")));
     }

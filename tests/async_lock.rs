@@ -135,13 +135,36 @@ impl FakeClock {
 #[test]
 fn tokio_in_manifest_allows_tokio_mutex() {
     let manifest =
-        "[package]\nname = \"clock\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dev-dependencies]\ntokio = \"1\"\n";
+        "[package]\nname = \"clock\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = \"1\"\n";
     let folder = support::folder_with(&[("Cargo.toml", manifest), ("src/lib.rs", CLOCK)]);
     let output = mockfix(folder.path(), &["--dry-run", "."]);
     assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
     let diff = String::from_utf8_lossy(&output.stdout);
     assert!(diff.contains("+    now: tokio::sync::Mutex<u64>,"), "{diff}");
     assert!(diff.contains("+        let mut now = self.now.lock().await;"), "{diff}");
+}
+
+#[test]
+fn tokio_dev_dependency_serves_tests_only() {
+    let manifest =
+        "[package]\nname = \"clock\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dev-dependencies]\ntokio = \"1\"\n";
+    let folder = support::folder_with(&[
+        ("Cargo.toml", manifest),
+        ("src/lib.rs", CLOCK),
+        ("tests/clock.rs", CLOCK),
+    ]);
+    let output = mockfix(folder.path(), &["--dry-run", "."]);
+    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
+    let diff = String::from_utf8_lossy(&output.stdout);
+    // A library build does not see dev-dependencies, so only the integration test changes.
+    assert!(diff.contains("+++ b/tests/clock.rs"), "{diff}");
+    assert!(diff.contains("+    now: tokio::sync::Mutex<u64>,"), "{diff}");
+    assert!(!diff.contains("src/lib.rs"), "{diff}");
+    assert!(
+        output_text(&output).contains("would be held across the `.await` at line 10"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 #[test]
