@@ -11,6 +11,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use globset::GlobSet;
+
 use crate::config::RuleSet;
 use crate::fix::ForeignDouble;
 use crate::language::Language;
@@ -38,6 +40,7 @@ pub(crate) fn follow_fixes_across_files(
     policy: FixPolicy,
     root: &Path,
     editions: &EditionLookup,
+    exclude: &GlobSet,
 ) {
     let mut packages = PackageSearch::default();
     let mut reviews: HashMap<PathBuf, Vec<ExternalReview>> = HashMap::new();
@@ -56,12 +59,28 @@ pub(crate) fn follow_fixes_across_files(
         }
         packages.search(&searches);
         let mut wanted: BTreeMap<PathBuf, Vec<ForeignDouble>> = BTreeMap::new();
+        // Uses in files that an `exclude` glob keeps mockfix from changing, by the fix's origin.
+        let mut excluded_uses: Vec<(PathBuf, ExternalReview)> = Vec::new();
         for fix in &applied {
             let key = package_key(fix);
             for path in packages.files_naming(&key, &fix.double.struct_name) {
-                if *path != fix.origin {
-                    wanted.entry(path.clone()).or_default().push(fix.double.clone());
+                if *path == fix.origin {
+                    continue;
                 }
+                let (_, display) = shown_paths(path, root);
+                if exclude.is_match(&display) {
+                    excluded_uses.push((
+                        fix.origin.clone(),
+                        ExternalReview {
+                            struct_name: fix.double.struct_name.clone(),
+                            reason: format!(
+                                "`{display}` uses it, and an `exclude` glob keeps mockfix from changing that file"
+                            ),
+                        },
+                    ));
+                    continue;
+                }
+                wanted.entry(path.clone()).or_default().push(fix.double.clone());
             }
         }
 
@@ -95,6 +114,13 @@ pub(crate) fn follow_fixes_across_files(
 
         // Uses that cannot follow hold back the fix of their double.
         let mut held_back = Vec::new();
+        for (origin, problem) in excluded_uses {
+            let known = reviews.entry(origin.clone()).or_default();
+            if !known.contains(&problem) {
+                known.push(problem);
+                held_back.push(origin);
+            }
+        }
         for file in checked.iter() {
             let problems: Vec<ExternalReview> = match &file.result {
                 Ok(text) => text.outcome.foreign_problems.clone(),
@@ -164,6 +190,18 @@ fn applied_fixes(checked: &[CheckedFile]) -> Vec<Applied> {
     applied
 }
 
+/// Returns the path to show for the canonical `path`: relative to the current folder when it is
+/// inside it, and its display relative to `root`, as the walk shows the files it checks.
+fn shown_paths(path: &Path, root: &Path) -> (PathBuf, String) {
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| std::fs::canonicalize(cwd).ok())
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(PathBuf::from))
+        .unwrap_or_else(|| path.to_path_buf());
+    let display = display_path(&shown, root);
+    (shown, display)
+}
+
 /// Loads a file of the package that the walk did not check, because it has no double of its own.
 fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<CheckedFile> {
     let language = Language::of_path(path).unwrap_or(Language::Rust);
@@ -174,11 +212,7 @@ fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<Checked
             return None;
         }
     };
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| std::fs::canonicalize(cwd).ok())
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(PathBuf::from))
-        .unwrap_or_else(|| path.clone());
+    let (shown, display) = shown_paths(path, root);
     let edition = match language {
         Language::Go => Ok(crate::Edition::DEFAULT),
         Language::Rust => editions
@@ -205,7 +239,7 @@ fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<Checked
     Some(CheckedFile {
         path: shown.clone(),
         canonical: path.clone(),
-        display: display_path(&shown, root),
+        display,
         walked: false,
         original_bytes: bytes,
         result,

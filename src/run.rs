@@ -140,7 +140,14 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
     checked.sort_by(|a, b| a.display.cmp(&b.display));
     drop_duplicate_targets(&mut checked);
     progress.set_step("following fixes into other files");
-    crate::follow::follow_fixes_across_files(&mut checked, rules, options.policy, &options.root, &editions);
+    crate::follow::follow_fixes_across_files(
+        &mut checked,
+        rules,
+        options.policy,
+        &options.root,
+        &editions,
+        &options.exclude,
+    );
     progress.finish();
 
     let mut fix_count = 0;

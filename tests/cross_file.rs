@@ -306,3 +306,30 @@ fn nested_package_is_not_followed() {
     assert!(diff.contains("+++ b/src/mock.rs"), "{diff}");
     assert!(!diff.contains("other/src/lib.rs"), "{diff}");
 }
+
+#[test]
+fn excluded_user_holds_fix_back() {
+    let double = "use std::cell::RefCell;\n\npub struct MockLog {\n    pub items: RefCell<Vec<u32>>,\n}\n";
+    let user = "use log::mock::MockLog;\n\n#[test]\nfn empty() {\n    let log = MockLog { items: Default::default() };\n    assert!(log.items.borrow().is_empty());\n}\n";
+    let folder = support::folder_with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"log\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "pub mod mock;\n"),
+        ("src/mock.rs", double),
+        ("tests/it.rs", user),
+    ]);
+    let output = support::mockfix(folder.path(), &["--dry-run", "--exclude", "tests/**", "."]);
+    let messages = support::stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "stderr: {messages}");
+    assert!(
+        output.stdout.is_empty(),
+        "a fix was offered: {}",
+        support::stdout(&output)
+    );
+    assert!(
+        messages.contains("`tests/it.rs` uses it, and an `exclude` glob keeps mockfix from changing that file"),
+        "stderr: {messages}"
+    );
+}
