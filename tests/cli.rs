@@ -120,6 +120,31 @@ fn clean_tree_exits_0() {
 }
 
 #[test]
+fn diff_of_path_with_space_applies() {
+    let files = [("tests/with space/my mock.rs", DOUBLE)];
+    let repo = git_repo_with(&files);
+    let diff = stdout(&mockfix(repo.path(), &["--dry-run"]));
+    assert!(diff.starts_with("--- a/tests/with space/my mock.rs\t\n"), "{diff}");
+    std::fs::write(repo.path().join("fix.diff"), &diff).unwrap();
+    git(repo.path(), &["apply", "--check", "fix.diff"]);
+
+    let patched = git_repo_with(&files);
+    std::fs::write(patched.path().join("fix.diff"), &diff).unwrap();
+    let patch = Command::new("patch")
+        .args(["-p1", "-i", "fix.diff"])
+        .current_dir(patched.path())
+        .output()
+        .unwrap();
+    assert!(
+        patch.status.success(),
+        "patch -p1 failed: {}",
+        String::from_utf8_lossy(&patch.stdout)
+    );
+    let fixed = std::fs::read_to_string(patched.path().join("tests/with space/my mock.rs")).unwrap();
+    assert!(fixed.contains("Mutex"), "{fixed}");
+}
+
+#[test]
 fn diff_applies_with_git_and_patch() {
     let repo = git_repo_with(&[
         ("src/mock.rs", DOUBLE),

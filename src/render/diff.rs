@@ -13,10 +13,13 @@ pub fn unified(display_path: &str, old: &str, new: &str) -> String {
         return String::new();
     }
     let path = display_path.strip_prefix("./").unwrap_or(display_path);
+    // GNU patch ends a header's file name at the first space unless a tab follows the name, as
+    // git writes it; `git apply` reads either form.
+    let end = if path.contains(' ') { "\t" } else { "" };
     TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(CONTEXT_LINES)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&format!("a/{path}{end}"), &format!("b/{path}{end}"))
         .to_string()
 }
 
