@@ -17,7 +17,8 @@ use crate::config::RuleSet;
 use crate::fix::ForeignDouble;
 use crate::language::Language;
 use crate::package::{package_root, PackageKey, PackageSearch};
-use crate::run::{decode, display_path, CheckedFile, CheckedText};
+use crate::read::decode_utf8;
+use crate::run::{display_path, CheckedFile, CheckedText};
 use crate::workspace::EditionLookup;
 use crate::{fix_source_with, ExternalReview, FixPolicy, FixRequest};
 
@@ -220,7 +221,7 @@ fn load(path: &PathBuf, root: &Path, editions: &EditionLookup) -> Option<Checked
             .map_err(|err| format!("cannot tell the Rust edition: {err}; the file was skipped")),
     };
     let uses_tokio = language == Language::Rust && editions.uses_tokio(path);
-    let result = decode(&bytes).and_then(|(bom, text)| {
+    let result = decode_utf8(&bytes).and_then(|(bom, text)| {
         Ok(CheckedText {
             bom,
             text: text.to_string(),

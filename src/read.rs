@@ -70,20 +70,28 @@ fn decode(bytes: Vec<u8>, prefilter: &Prefilter, language: Language) -> SourceTe
             "the file contains binary data (a NUL byte at offset {at}), not Rust source; the file was skipped and left unchanged"
         ));
     }
-    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (true, rest),
-        None => (false, bytes.as_slice()),
-    };
-    match std::str::from_utf8(body) {
-        Ok(text) => {
+    match decode_utf8(&bytes) {
+        Ok((bom, text)) => {
             let text = text.to_string();
             SourceText::Text { bytes, bom, text }
         }
-        Err(err) => SourceText::Unchecked(format!(
+        Err(message) => SourceText::Unchecked(message),
+    }
+}
+
+/// Decodes `bytes` as UTF-8 after an optional byte order mark, and returns whether there was
+/// one, or the message for a file that is not valid UTF-8.
+pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<(bool, &str), String> {
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    std::str::from_utf8(body).map(|text| (bom, text)).map_err(|err| {
+        format!(
             "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
             err.valid_up_to() + if bom { 3 } else { 0 }
-        )),
-    }
+        )
+    })
 }
 
 /// Decodes the UTF-16 code units of a file that starts with a UTF-16 byte order mark, and names

@@ -132,7 +132,8 @@ pub fn run(options: &RunOptions, rules: &RuleSet) -> ExitStatus {
             Some(path) => format!("{}: cannot read: {}", path.display(), err.message),
             None => err.message,
         };
-        eprintln!("mockfix: {message}");
+        // The progress bar may still be on screen, and would draw over the line.
+        crate::progress::suspend_for(|| eprintln!("mockfix: {message}"));
         run_errors.push(message);
         had_error = true;
     }
@@ -438,20 +439,6 @@ fn report_syntax_errors(file: &CheckedFile, text: &CheckedText, format: OutputFo
         file.display, first.line, first.column, first.message
     );
     true
-}
-
-/// Splits a file's bytes into whether it starts with a UTF-8 byte order mark and its text.
-pub(crate) fn decode(bytes: &[u8]) -> Result<(bool, &str), String> {
-    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (true, rest),
-        None => (false, bytes),
-    };
-    std::str::from_utf8(body).map(|text| (bom, text)).map_err(|err| {
-        format!(
-            "not valid UTF-8 (invalid byte at offset {}); the file was skipped and left unchanged",
-            err.valid_up_to() + if bom { 3 } else { 0 }
-        )
-    })
 }
 
 pub(crate) fn canonical_path(path: &Path) -> PathBuf {

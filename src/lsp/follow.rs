@@ -148,7 +148,7 @@ impl Follower<'_> {
                 .find(|(_, document)| document.canonical_path.as_deref() == Some(path.as_path()));
             let (text, open_as) = match open {
                 Some((uri, document)) => (document.text.clone(), Some((uri.clone(), document.version))),
-                None => match crate::run::decode(bytes) {
+                None => match crate::read::decode_utf8(bytes) {
                     Ok((_, text)) => (text.to_string(), None),
                     Err(err) => {
                         log::debug!("{}: not searched for uses of doubles: {err}", path.display());
