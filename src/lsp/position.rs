@@ -52,7 +52,7 @@ impl<'a> LineMap<'a> {
 
     /// The position of the byte `offset`, which is moved back to a character boundary first.
     pub fn position(&self, offset: usize) -> Position {
-        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let offset = self.text.floor_char_boundary(offset);
         let line_col = self.index.line_col(TextSize::from(offset as u32));
         let character = match self.encoding {
             PositionEncoding::Utf8 => line_col.col,
@@ -94,16 +94,8 @@ impl<'a> LineMap<'a> {
             }
         };
         let column = (column as usize).min(content.len());
-        floor_char_boundary(self.text, line_start + column)
+        self.text.floor_char_boundary(line_start + column)
     }
-}
-
-/// The largest character boundary at or before `offset`.
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 #[cfg(test)]

@@ -101,9 +101,7 @@ pub struct Position {
 impl Position {
     /// Returns the one-based line and `char` column of byte `offset` in `text`.
     pub fn of(text: &str, offset: usize) -> Position {
-        let before = &text[..offset.min(text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+        let (line, column) = crate::edit::line_column(text, offset);
         Position { line, column }
     }
 }
