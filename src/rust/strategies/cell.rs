@@ -256,7 +256,7 @@ impl<'a> CellPlanner<'a> {
     fn rewrite_field_types(&mut self) {
         if let Some(info) = self.target.definition {
             self.edits
-                .extend(rewrite_cell_field_types(info, FieldKind::Cell, self.fields));
+                .extend(rewrite_cell_field_types(info, FieldKind::Cell, self.fields, "Mutex"));
         }
     }
 

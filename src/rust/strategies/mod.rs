@@ -383,8 +383,13 @@ pub fn is_default_call(value: &ast::Expr) -> bool {
 }
 
 /// Plans the new types of the `cells` fields of `kind`: the atomic when a cell has one,
-/// otherwise `Mutex` in place of the cell's type name, keeping its generic argument.
-pub fn rewrite_cell_field_types(info: &StructInfo, kind: FieldKind, cells: &[crate::fix::CellField]) -> Vec<TextEdit> {
+/// otherwise `mutex_type` in place of the cell's type name, keeping its generic argument.
+pub fn rewrite_cell_field_types(
+    info: &StructInfo,
+    kind: FieldKind,
+    cells: &[crate::fix::CellField],
+    mutex_type: &str,
+) -> Vec<TextEdit> {
     let mut edits = Vec::new();
     for field in info.fields_of_kind(kind) {
         let Some(ast::Type::PathType(path_type)) = field.node.ty() else {
@@ -401,7 +406,11 @@ pub fn rewrite_cell_field_types(info: &StructInfo, kind: FieldKind, cells: &[cra
             .and_then(|cell| cell.atomic.clone())
         {
             Some(atomic) => edits.push(TextEdit::replace(start, end, atomic)),
-            None => edits.push(TextEdit::replace(start, node_range(generic_args.syntax()).0, "Mutex")),
+            None => edits.push(TextEdit::replace(
+                start,
+                node_range(generic_args.syntax()).0,
+                mutex_type,
+            )),
         }
     }
     edits

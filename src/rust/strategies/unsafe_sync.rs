@@ -296,8 +296,12 @@ impl<'a> CellPlanner<'a> {
     /// `UnsafeCell<u64>` becomes `AtomicU64`; `UnsafeCell<T>` becomes `Mutex<T>`.
     fn rewrite_field_types(&mut self) {
         if let Some(info) = self.target.definition {
-            self.edits
-                .extend(rewrite_cell_field_types(info, FieldKind::UnsafeCell, self.cells));
+            self.edits.extend(rewrite_cell_field_types(
+                info,
+                FieldKind::UnsafeCell,
+                self.cells,
+                "Mutex",
+            ));
         }
     }
 

@@ -27,7 +27,7 @@ use super::derived_impls::{self, Reads, Storage};
 use super::unsafe_sync::certainly_not_send;
 use super::{
     async_lock_derive_blocker, cell_derive_blocker, depends_on_tokio, first_use, rewrite_cell_constructors,
-    target_accesses, LockStyle, PlanContext, Refusal, Target,
+    rewrite_cell_field_types, target_accesses, LockStyle, PlanContext, Refusal, Target,
 };
 use crate::config::{AsyncLock, Rule};
 use crate::edit::TextEdit;
@@ -258,19 +258,31 @@ impl<'a> WrapPlanner<'a> {
     /// `RefCell<T>` and `std::cell::RefCell<T>` become `Mutex<T>`.
     fn rewrite_field_types(&mut self) {
         let Some(info) = self.target.definition else { return };
+        let cells: Vec<CellField> = info
+            .fields_of_kind(FieldKind::RefCell)
+            .map(|field| CellField {
+                name: field.name.clone(),
+                atomic: None,
+            })
+            .collect();
+        self.edits.extend(rewrite_cell_field_types(
+            info,
+            FieldKind::RefCell,
+            &cells,
+            self.style.mutex_type,
+        ));
+
         for field in info.fields_of_kind(FieldKind::RefCell) {
             let Some(ast::Type::PathType(path_type)) = field.node.ty() else {
                 continue;
             };
-            let Some(path) = path_type.path() else { continue };
-            let Some(generic_args) = path.segment().and_then(|segment| segment.generic_arg_list()) else {
+            let Some(generic_args) = path_type
+                .path()
+                .and_then(|path| path.segment())
+                .and_then(|segment| segment.generic_arg_list())
+            else {
                 continue;
             };
-            let (start, _) = node_range(path.syntax());
-            let (args_start, _) = node_range(generic_args.syntax());
-            self.edits
-                .push(TextEdit::replace(start, args_start, self.style.mutex_type));
-
             let inner = generic_args.syntax().text().to_string();
             if ["Rc<", "Cell<", "*const", "*mut"]
                 .iter()
