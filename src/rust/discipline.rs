@@ -11,7 +11,7 @@ use ra_ap_syntax::ast::{self, AstNode};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, T};
 
 use super::index::MethodInfo;
-use super::text::{node_range, token_range};
+use super::text::{next_significant, node_range, previous_significant, token_range};
 use super::uses::MethodCall;
 
 /// A place where the fixed code takes the lock of `field`.
@@ -295,21 +295,11 @@ fn compared_by_assert(token: &SyntaxToken) -> bool {
     ) {
         return false;
     }
-    let significant = |mut current: Option<SyntaxToken>, forward: bool| {
-        while let Some(token) = current.clone().filter(|token| token.kind().is_trivia()) {
-            current = if forward {
-                token.next_token()
-            } else {
-                token.prev_token()
-            };
-        }
-        current
-    };
-    let mut before = significant(token.prev_token(), false);
+    let mut before = previous_significant(token);
     while let Some(prefix) = before.clone().filter(|prefix| matches!(prefix.kind(), T![&] | T![*])) {
-        before = significant(prefix.prev_token(), false);
+        before = previous_significant(&prefix);
     }
-    let after = significant(token.next_token(), true);
+    let after = next_significant(token);
     let whole_argument = before.is_some_and(|before| matches!(before.kind(), T!['('] | T![,]))
         && after.is_some_and(|after| matches!(after.kind(), T![,] | T![')']));
     let commas_before = tree

@@ -11,7 +11,8 @@ use ra_ap_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextSize, T};
 
 use super::index::{enclosing_item_list, module_items};
 use super::text::{
-    indentation_at, line_content_end, line_ending_at, line_start, next_significant, node_range, token_range,
+    indentation_at, line_content_end, line_ending_at, line_start, next_significant, node_range, previous_significant,
+    token_range,
 };
 use crate::edit::TextEdit;
 
@@ -175,11 +176,7 @@ fn starts_path(token: &SyntaxToken) -> bool {
     if token.kind() != SyntaxKind::IDENT {
         return false;
     }
-    let mut previous = token.prev_token();
-    while let Some(candidate) = previous.as_ref().filter(|candidate| candidate.kind().is_trivia()) {
-        previous = candidate.prev_token();
-    }
-    previous.is_none_or(|previous| previous.kind() != T![::])
+    previous_significant(token).is_none_or(|previous| previous.kind() != T![::])
 }
 
 /// The places where a file names the items that fixes import or replace.

@@ -608,8 +608,8 @@ fn qualify_clashing_names(
         let named_before = names_before.modules_naming(name);
         for token in imports::tokens_starting_within(&fixed.text, &fixed.root, name, &written) {
             let offset = text::token_range(&token).0;
-            let before = previous_significant(&token);
-            let before_that = before.as_ref().and_then(previous_significant);
+            let before = text::previous_significant(&token);
+            let before_that = before.as_ref().and_then(text::previous_significant);
             let after_separator = before.as_ref().map(|token| token.kind()) == Some(ra_ap_syntax::T![::])
                 || (before.as_ref().map(|token| token.kind()) == Some(ra_ap_syntax::T![:])
                     && before_that.map(|token| token.kind()) == Some(ra_ap_syntax::T![:]));
@@ -635,15 +635,6 @@ fn qualify_clashing_names(
         }
     }
     qualifications
-}
-
-/// The token before `token` that is not whitespace or a comment.
-fn previous_significant(token: &ra_ap_syntax::SyntaxToken) -> Option<ra_ap_syntax::SyntaxToken> {
-    let mut previous = token.prev_token();
-    while let Some(candidate) = previous.as_ref().filter(|candidate| candidate.kind().is_trivia()) {
-        previous = candidate.prev_token();
-    }
-    previous
 }
 
 /// Names that fixes write unqualified, with the path they are imported from.

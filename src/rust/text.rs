@@ -78,14 +78,12 @@ pub fn spans_lines(source: &str, start: usize, end: usize) -> bool {
 
 /// The next token after `token` that is not whitespace or a comment.
 pub fn next_significant(token: &SyntaxToken) -> Option<SyntaxToken> {
-    let mut next = token.next_token();
-    while let Some(candidate) = next {
-        if !candidate.kind().is_trivia() {
-            return Some(candidate);
-        }
-        next = candidate.next_token();
-    }
-    None
+    ra_ap_syntax::algo::skip_trivia_token(token.next_token()?, ra_ap_syntax::Direction::Next)
+}
+
+/// The token before `token` that is not whitespace or a comment.
+pub fn previous_significant(token: &SyntaxToken) -> Option<SyntaxToken> {
+    ra_ap_syntax::algo::skip_trivia_token(token.prev_token()?, ra_ap_syntax::Direction::Prev)
 }
 
 /// The next token after `node` that is not whitespace or a comment.
