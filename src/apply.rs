@@ -3,7 +3,7 @@
 //!
 //! Files are written in groups, each all or nothing, because the fixes of one edit set may
 //! change several files and writing only some of them would leave code that does not compile.
-//! Today every fix changes one file, so every group is one file.
+//! A fix and the rewrites of its double's uses in other files of the package form one group.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
