@@ -61,7 +61,7 @@ fn patch(folder: &Path, diff: &str) {
 }
 
 #[test]
-fn dry_run_shows_held_back_fixes_on_stderr() {
+fn held_back_fixes_shown_on_stderr() {
     let repo = git_repo_with(&[
         ("src/counter.rs", DISPLAY_ONLY),
         ("src/fake.rs", NEEDS_REVIEW),
@@ -244,7 +244,7 @@ fn unsafe_fixes_patch_is_marked_and_applies() {
 }
 
 #[test]
-fn patch_marks_uses_that_follow_a_reviewed_fix() {
+fn patch_marks_followers_of_reviewed_fix() {
     let fake = NEEDS_REVIEW.replace("    hits: Cell<usize>,", "    pub hits: Cell<usize>,");
     let user = "use crate::fake::FakeCounter;
 

@@ -333,7 +333,7 @@ func newQueue() *FakeQueue {
 }
 
 #[test]
-fn go_access_outside_hand_lock_is_display_only() {
+fn go_access_outside_lock_display_only() {
     let mock = "package queue
 
 import \"sync\"

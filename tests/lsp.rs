@@ -711,7 +711,7 @@ fn needs_review_fix_is_offered_but_not_preferred() {
 }
 
 #[test]
-fn display_only_fix_is_never_a_code_action() {
+fn display_only_fix_has_no_action() {
     let workspace = workspace_with(&[("doubles.rs", DISPLAY_ONLY_AND_SAFE)]);
     let (mut client, _) = Client::start(workspace.path(), editor_capabilities(), json!(null));
     let uri = client.open(&workspace.path().join("doubles.rs"), DISPLAY_ONLY_AND_SAFE);

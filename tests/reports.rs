@@ -110,7 +110,7 @@ impl FakeClock {
 }
 
 #[test]
-fn existing_tokio_guard_in_sync_method_is_reported() {
+fn existing_tokio_guard_sync_method_reported() {
     let source = "use std::sync::atomic::{AtomicU64, Ordering};
 pub struct FakeClock { now: AtomicU64, mutex: tokio::sync::Mutex<()> }
 impl FakeClock {
@@ -137,7 +137,7 @@ impl FakeClock {
 }
 
 #[test]
-fn tokio_guard_with_derived_partial_eq_is_reported() {
+fn tokio_guard_derived_partial_eq_reported() {
     let source = "use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(PartialEq)]
 pub struct FakeClock { now: AtomicU64 }
@@ -395,7 +395,7 @@ impl FakeMeter {
 }
 
 #[test]
-fn single_load_called_under_guard_gets_no_guard() {
+fn single_load_under_guard_unguarded() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct FakeMeter { hits: AtomicUsize }
 impl FakeMeter {
@@ -435,7 +435,7 @@ impl FakeMeter {
 }
 
 #[test]
-fn single_load_of_field_written_twice_keeps_guard() {
+fn single_load_double_write_keeps_guard() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct FakeMeter { hits: AtomicUsize }
 impl FakeMeter {
@@ -455,7 +455,7 @@ impl FakeMeter {
 }
 
 #[test]
-fn single_load_of_field_written_in_loop_keeps_guard() {
+fn single_load_loop_write_keeps_guard() {
     let source = "use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct FakeMeter { hits: AtomicUsize }
 impl FakeMeter {
@@ -640,7 +640,7 @@ impl Outbox for MockMailer {
 }
 
 #[test]
-fn cells_next_to_refcells_with_derives_are_reported() {
+fn mixed_cells_with_derives_reported() {
     let source = "use std::cell::{Cell, RefCell};
 #[derive(Clone, PartialEq)]
 pub struct MockApi { calls: Cell<u32>, log: RefCell<Vec<String>> }
@@ -1033,7 +1033,7 @@ macro_rules! recorder {
 }
 
 #[test]
-fn macro_rules_struct_without_state_is_not_reported() {
+fn stateless_macro_struct_not_reported() {
     let source = "use std::cell::RefCell;
 
 macro_rules! recorder {
@@ -1411,7 +1411,7 @@ pub fn logs(cells: Vec<RefCell<Vec<u32>>>) -> Vec<MockLog> {
 }
 
 #[test]
-fn await_borrow_used_in_sync_code_is_reported() {
+fn await_borrow_also_sync_reported() {
     let source = "use std::cell::RefCell;
 pub struct FakeClock { now: RefCell<u64> }
 impl FakeClock {
@@ -1541,7 +1541,7 @@ impl FakeStore {
 }
 
 #[test]
-fn hand_written_eq_locking_both_sides_is_reported() {
+fn manual_eq_locking_both_reported() {
     let source = "use std::cell::RefCell;
 pub struct MockQueue { items: RefCell<Vec<u32>> }
 impl PartialEq for MockQueue {
