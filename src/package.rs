@@ -137,9 +137,7 @@ pub fn package_root(file: &Path) -> PathBuf {
     if Language::of_path(file) == Some(Language::Go) {
         return folder;
     }
-    folder
-        .ancestors()
-        .find(|candidate| candidate.join("Cargo.toml").is_file())
+    crate::workspace::package_folder(file)
         .map(Path::to_path_buf)
         .unwrap_or(folder)
 }

@@ -213,10 +213,7 @@ impl EditionLookup {
     /// the package sets none, or 2021 when no `Cargo.toml` with `[package]` is above the file.
     pub fn edition_for(&self, file: &Path) -> Result<Edition, ManifestError> {
         let file = absolute(file);
-        let Some(folder) = file
-            .parent()
-            .and_then(|parent| parent.ancestors().find(|folder| folder.join("Cargo.toml").is_file()))
-        else {
+        let Some(folder) = package_folder(&file) else {
             return Ok(Edition::DEFAULT);
         };
         let manifest = self.manifest(&folder.join("Cargo.toml"))?;
@@ -239,10 +236,7 @@ impl EditionLookup {
     // folder, so there only a file that names `tokio::` itself gets a tokio fix.
     pub fn uses_tokio(&self, file: &Path) -> bool {
         let file = absolute(file);
-        let Some(folder) = file
-            .parent()
-            .and_then(|parent| parent.ancestors().find(|folder| folder.join("Cargo.toml").is_file()))
-        else {
+        let Some(folder) = package_folder(&file) else {
             return false;
         };
         let Ok(manifest) = self.manifest(&folder.join("Cargo.toml")) else {
@@ -275,12 +269,31 @@ impl EditionLookup {
     }
 
     fn manifest(&self, path: &Path) -> Result<Manifest, ManifestError> {
-        let mut manifests = self.manifests.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        manifests
+        let cached = self
+            .manifests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(path)
+            .cloned();
+        if let Some(manifest) = cached {
+            return manifest;
+        }
+        // Read without the lock, so that the walk's threads do not queue behind one file read.
+        let manifest = Manifest::read(path);
+        self.manifests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(path.to_path_buf())
-            .or_insert_with(|| Manifest::read(path))
+            .or_insert(manifest)
             .clone()
     }
+}
+
+/// Returns the nearest folder above `file` that has a `Cargo.toml`.
+pub fn package_folder(file: &Path) -> Option<&Path> {
+    file.parent()?
+        .ancestors()
+        .find(|folder| folder.join("Cargo.toml").is_file())
 }
 
 /// Makes `path` absolute against the current folder and resolves `.` and `..` lexically.
