@@ -1,7 +1,7 @@
 //! Whitespace and line helpers for planning edits that keep the file's own style: its line
 //! endings, its indentation (tabs stay tabs) and its comments.
 
-use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
+use ra_ap_syntax::{ast, AstNode, SyntaxKind, SyntaxNode, SyntaxToken, TextSize, T};
 
 use crate::edit::TextEdit;
 
@@ -152,16 +152,28 @@ pub fn derive_names(item: &impl ast::HasAttrs) -> Vec<String> {
         if name != "derive" {
             continue;
         }
-        for token in token_tree
-            .syntax()
-            .descendants_with_tokens()
-            .filter_map(|element| element.into_token())
-        {
-            if token.kind() == SyntaxKind::IDENT {
-                names.push(token.text().to_string());
-            }
+        names.extend(derive_list_names(&token_tree));
+    }
+    names
+}
+
+/// Returns the trait names in the token tree of `derive(..)`: the last segment of each path, so
+/// `Clone` for `std::clone::Clone`.
+fn derive_list_names(token_tree: &ast::TokenTree) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut last = None;
+    for token in token_tree
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+    {
+        match token.kind() {
+            SyntaxKind::IDENT => last = Some(token.text().to_string()),
+            T![,] | T![')'] => names.extend(last.take()),
+            _ => {}
         }
     }
+    names.extend(last);
     names
 }
 
@@ -179,14 +191,7 @@ pub fn conditional_derive_names(item: &impl ast::HasAttrs) -> Vec<String> {
             if name != "derive" {
                 continue;
             }
-            names.extend(
-                token_tree
-                    .syntax()
-                    .descendants_with_tokens()
-                    .filter_map(|element| element.into_token())
-                    .filter(|token| token.kind() == SyntaxKind::IDENT)
-                    .map(|token| token.text().to_string()),
-            );
+            names.extend(derive_list_names(&token_tree));
         }
     }
     names
@@ -195,6 +200,16 @@ pub fn conditional_derive_names(item: &impl ast::HasAttrs) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derive_names_take_last_path_segment() {
+        let source =
+            "#[derive(Debug, std::clone::Clone)]\n#[cfg_attr(test, derive(core::cmp::PartialEq))]\nstruct MockA;\n";
+        let file = ra_ap_syntax::SourceFile::parse(source, ra_ap_syntax::Edition::Edition2021).tree();
+        let item = file.syntax().descendants().find_map(ast::Struct::cast).unwrap();
+        assert_eq!(derive_names(&item), ["Debug", "Clone"]);
+        assert_eq!(conditional_derive_names(&item), ["PartialEq"]);
+    }
 
     #[test]
     fn line_content_end_steps_over_carriage_return() {
